@@ -1,0 +1,54 @@
+"""Command line: `python -m loader load DATA_DIR --target T` and `python -m loader sample OUT_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loader.load import load_folder
+from loader.profiles import ProfileError, load_target
+from loader.reader import FileRefused
+from loader.sample import generate
+from loader.warehouse import connect
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m loader", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    load = sub.add_parser("load", help="land every recognised CSV of DATA_DIR in the raw schema")
+    load.add_argument("data_dir", type=Path)
+    load.add_argument("--target", help="profile target (default: the profile's own default)")
+    load.add_argument("--profiles-dir", help="folder holding profiles.yml (as dbt's flag)")
+    load.add_argument("--project-dir", type=Path, default=Path.cwd(),
+                      help="the dbt project folder, searched for profiles.yml")
+    sample = sub.add_parser("sample", help="write realistic sample exports to OUT_DIR")
+    sample.add_argument("out_dir", type=Path)
+    sample.add_argument("--students", type=int, default=300)
+    sample.add_argument("--seed", type=int, default=42)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "sample":
+        paths = generate(args.out_dir, students=args.students, seed=args.seed)
+        for path in paths.values():
+            print(path)
+        return 0
+    try:
+        target = load_target(args.target, args.profiles_dir, args.project_dir)
+        warehouse = connect(target)
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(f"loading {args.data_dir} into {target.name} ({target.type}), "
+              f"schema {target.raw_schema}", file=sys.stderr)
+        results = load_folder(warehouse, args.data_dir)
+    except FileRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        warehouse.close()
+    return 0 if all(r.ok for r in results) else 1

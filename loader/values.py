@@ -1,0 +1,104 @@
+"""Turn one exported cell into the warehouse's canonical text, or say what was expected.
+
+Every function takes the raw cell (already trimmed) and returns the canonical value, or None for
+an empty cell; a cell that breaks the contract raises ValueError with the expectation in words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Callable
+
+from loader.contracts import Column
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_INT = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_BOOLS = {
+    "true": "1", "false": "0", "1": "1", "0": "0", "y": "1", "n": "0", "yes": "1", "no": "0",
+    "t": "1", "f": "0",
+}
+_STATUSES = {"p": "P", "present": "P", "a": "A", "absent": "A"}
+
+
+def parse_date(cell: str) -> str:
+    """ISO `YYYY-MM-DD` or day-first `DD-MM-YYYY` / `DD/MM/YYYY` (as Indian spreadsheets
+    write them) to ISO. Month-first US dates are not accepted: 03/04/2024 is 3 April."""
+    m = _ISO_DATE.match(cell)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = _DAY_FIRST.match(cell)
+        if not m:
+            raise ValueError("expected a date as YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY")
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    try:
+        return date(y, mo, d).isoformat()
+    except ValueError:
+        raise ValueError("expected a real calendar date") from None
+
+
+def parse_int(cell: str) -> str:
+    if not _INT.match(cell):
+        raise ValueError("expected a whole number")
+    return str(int(cell))
+
+
+def parse_float(cell: str) -> str:
+    if not _DECIMAL.match(cell):
+        raise ValueError("expected a number such as 42 or 42.5")
+    value = float(cell)
+    if not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return repr(value)  # shortest text that round-trips to the same double on every engine
+
+
+def parse_bool(cell: str) -> str:
+    try:
+        return _BOOLS[cell.casefold()]
+    except KeyError:
+        raise ValueError("expected a boolean: True/False, 1/0, Y/N or Yes/No") from None
+
+
+def parse_status(cell: str) -> str:
+    try:
+        return _STATUSES[cell.casefold()]
+    except KeyError:
+        raise ValueError("expected an attendance status: P, A, Present or Absent") from None
+
+
+_PARSERS: dict[str, Callable[[str], str]] = {
+    "date": parse_date,
+    "int": parse_int,
+    "float": parse_float,
+    "bool": parse_bool,
+    "status": parse_status,
+}
+
+
+def normaliser(column: Column) -> Callable[[str], str | None]:
+    """A function from a raw cell to the canonical value for this column."""
+    parse = _PARSERS.get(column.kind)
+    allowed = {a.casefold(): a for a in column.allowed}
+
+    def normalise(cell: str) -> str | None:
+        cell = cell.strip()
+        if cell == "":
+            if column.nullable:
+                return None
+            raise ValueError("a value is required")
+        if parse is not None:
+            return parse(cell)
+        if len(cell) > column.max_length:
+            raise ValueError(f"expected at most {column.max_length} characters, found {len(cell)}")
+        if allowed:
+            try:
+                return allowed[cell.casefold()]
+            except KeyError:
+                raise ValueError(f"expected one of {', '.join(column.allowed)}") from None
+        return cell
+
+    return normalise

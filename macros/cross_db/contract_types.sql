@@ -1,0 +1,35 @@
+{#
+  Model contracts on MySQL/MariaDB. dbt checks a contract by selecting
+  `cast(null as <data_type>)` for every declared column and comparing the driver's column types
+  with the model's. MySQL's CAST knows neither bigint, varchar(n) nor boolean, so the declared
+  (CREATE TABLE) types are mapped to the CAST type that yields the same driver type as the
+  model's casts in macros/cross_db/casts.sql.
+#}
+
+{% macro mysql_cast_type_for(data_type) -%}
+  {%- set t = data_type | lower | trim -%}
+  {%- if t in ('bigint', 'integer', 'int', 'boolean', 'bool', 'smallint', 'tinyint') -%} signed
+  {%- elif t.startswith('varchar') -%} char{{ t[7:] }}
+  {%- else -%} {{ t }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro mysql__get_empty_schema_sql(columns) %}
+    {%- set col_err = [] -%}
+    select
+    {% for i in columns %}
+      {%- set col = columns[i] -%}
+      {%- if col['data_type'] is not defined -%}
+        {%- do col_err.append(col['name']) -%}
+      {%- endif -%}
+      {% set col_name = adapter.quote(col['name']) if col.get('quote') else col['name'] %}
+      cast(null as {{ mysql_cast_type_for(col.get('data_type', '')) }}) as {{ col_name }}{{ ", " if not loop.last }}
+    {%- endfor -%}
+    {%- if (col_err | length) > 0 -%}
+      {{ exceptions.column_type_missing(column_names=col_err) }}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro mariadb__get_empty_schema_sql(columns) %}
+  {{ return(mysql__get_empty_schema_sql(columns)) }}
+{% endmacro %}

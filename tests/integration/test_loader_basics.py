@@ -1,0 +1,100 @@
+"""The loader lands every row it is given, says what it did, and refuses what it must."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loader.profiles import ProfileError, find_profiles_dir, load_target
+from loader.sample import generate
+
+ENGINES = ("duckdb", "mariadb")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _audit(wh):
+    return wh.query(f"select * from {wh.relation('raw', '_load_audit')} order by started_at")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reconciles_and_reload_is_a_no_op(engine, make_warehouse, tmp_path):
+    wh = make_warehouse(engine)
+    paths = generate(tmp_path, students=40, seed=5)
+    wh.load(tmp_path)
+    lines = sum(1 for _ in paths["attendance"].open()) - 1
+    count = wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')}")["n"][0]
+    assert int(count) == lines
+    audit = _audit(wh)
+    assert set(audit["status"]) == {"loaded"}
+    assert (audit["rows_read"] == audit["rows_loaded"] + audit["rows_rejected"]
+            + audit["rows_duplicate"]).all()
+
+    second = wh.load(tmp_path)
+    assert second.stderr.count("already loaded with this content") == 4
+    again = wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')}")["n"][0]
+    assert int(again) == lines
+    assert set(_audit(wh)["status"]) == {"loaded", "unchanged"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_corrected_re_export_replaces_its_rows(engine, make_warehouse, tmp_path):
+    wh = make_warehouse(engine)
+    header = "college_code,roll_no,dob,course_code,internal,external,total\n"
+    f = _write(tmp_path / "exam_results_2024_sem.csv",
+               header + "AKTU001,R1,2003-01-01,CSE401,10,40,50\nAKTU001,R2,2003-01-02,CSE401,20,40,60\n")
+    wh.load(tmp_path)
+    _write(f, header + "AKTU001,R1,2003-01-01,CSE401,12,40,52\n")
+    wh.load(tmp_path)
+    rows = wh.query(f"select roll_no, total from {wh.relation('raw', 'exam_results')}")
+    assert rows.to_dict("records") == [{"roll_no": "R1", "total": 52.0}]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_required_column_refuses_the_file_only(engine, make_warehouse, tmp_path):
+    wh = make_warehouse(engine)
+    _write(tmp_path / "attendance_day1.csv",
+           "college_code,roll_no,course_code,date,status\nAKTU001,R1,CSE401,2024-02-01,P\n")
+    _write(tmp_path / "students_master.csv",
+           "roll_no,dob,gender,category,college_code,program_code,admission_year,domicile_state,"
+           "quota,disability_flag,mobile\nR1,2003-01-01,F,GEN,AKTU001,BTECH_CSE,2022,UP,GEN,False,999\n")
+    proc = wh.load(tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "attendance_day1.csv: line 1: missing required column(s) dob" in proc.stderr
+    assert "extra column(s) ignored: mobile" in proc.stderr
+    att = wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')}")["n"][0]
+    assert int(att) == 0
+    students = wh.query(f"select roll_no from {wh.relation('raw', 'students')}")
+    assert list(students["roll_no"]) == ["R1"]
+
+
+def test_profiles_found_where_dbt_finds_them(tmp_path, monkeypatch):
+    project, env_dir, flag_dir = tmp_path / "p", tmp_path / "env", tmp_path / "flag"
+    for folder in (project, env_dir, flag_dir):
+        folder.mkdir()
+        _write(folder / "profiles.yml",
+               "aktu_dw:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+               f"      path: {folder.name}.duckdb\n      schema: s_{folder.name}\n")
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    assert find_profiles_dir(None, project) == project
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(env_dir))
+    assert load_target(project_dir=project).schema == "s_env"
+    assert load_target(profiles_dir=flag_dir, project_dir=project).schema == "s_flag"
+    assert load_target(profiles_dir=flag_dir, project_dir=project).raw_schema == "s_flag_raw"
+    with pytest.raises(ProfileError, match="no target 'nope'"):
+        load_target("nope", profiles_dir=flag_dir)
+
+
+def test_example_profile_reads_env_vars(monkeypatch):
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("AKTU_DB_HOST", "db.example")
+    monkeypatch.setenv("AKTU_DB_PORT", "3307")
+    monkeypatch.setenv("AKTU_SCHEMA", "x")
+    t = load_target("mariadb", profiles_dir=root, project_dir=root)
+    assert (t.type, t.host, t.port, t.user, t.password, t.schema) == (
+        "mariadb", "db.example", 3307, "root", "", "x")
+    assert load_target("mysql", profiles_dir=root).type == "mysql"

@@ -1,0 +1,166 @@
+"""The marts reproduce the reference notebook's numbers exactly, on every engine and seed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reference import run_notebook
+
+SEEDS = (3, 17, 42)
+ENGINES = ("duckdb", "mariadb")
+TOL = 1e-9
+
+
+@pytest.fixture(params=[(e, s) for e in ENGINES for s in SEEDS],
+                ids=lambda p: f"{p[0]}-seed{p[1]}")
+def case(request, built):
+    engine, seed = request.param
+    wh, data_dir = built(engine, seed)
+    return wh, run_notebook(data_dir)
+
+
+def _performance(wh) -> pd.DataFrame:
+    df = wh.table("marts", "fct_student_course_performance")
+    return df.set_index(["student_hash", "course_code"]).sort_index()
+
+
+def test_student_hash_sets_identical(case):
+    wh, nb = case
+    ours = set(wh.table("marts", "dim_students")["student_hash"])
+    assert ours == set(nb.students["student_hash"])
+    assert all(len(h) == 64 and h == h.lower() for h in ours)
+
+
+def test_pairs_are_the_notebooks_corr_df(case):
+    wh, nb = case
+    ours = _performance(wh)
+    theirs = nb.corr_df.set_index(["student_hash", "course_code"]).sort_index()
+    assert list(ours.index) == list(theirs.index)
+
+
+def test_attendance_pct_is_the_notebooks_fraction(case):
+    wh, nb = case
+    ours = _performance(wh)
+    theirs = nb.corr_df.set_index(["student_hash", "course_code"]).sort_index()
+    mine = ours["attendance_pct"].astype(float) / 100
+    ref = theirs["attendance_pct"].astype(float)
+    assert (mine.isna() == ref.isna()).all(), "null attendance where the notebook has NaN, only there"
+    both = ~ref.isna()
+    assert np.abs(mine[both] - ref[both]).max() <= TOL
+
+
+def test_total_marks_equal(case):
+    wh, nb = case
+    ours = _performance(wh)["total_marks"].astype(float)
+    theirs = nb.corr_df.set_index(["student_hash", "course_code"]).sort_index()["total_marks"]
+    assert np.abs(ours.values - theirs.astype(float).values).max() <= TOL
+
+
+def test_overall_pearson_r(case):
+    wh, nb = case
+    corr = wh.table("marts", "mart_attendance_marks_correlation")
+    overall = corr[corr["scope"] == "overall"]
+    assert len(overall) == 1
+    assert overall["scope_value"].isna().all()
+    assert abs(float(overall["pearson_r"].iloc[0]) - nb.corr) <= TOL
+    assert int(overall["n_pairs"].iloc[0]) == int(nb.corr_df.dropna().shape[0])
+
+
+@pytest.mark.parametrize("scope, column", [("college", "college_code"),
+                                           ("program", "program_code"),
+                                           ("course", "course_code")])
+def test_pearson_r_per_scope(case, scope, column):
+    wh, nb = case
+    corr = wh.table("marts", "mart_attendance_marks_correlation")
+    ours = corr[corr["scope"] == scope].set_index("scope_value")
+    attrs = nb.students[["student_hash", "college_code", "program_code"]]
+    pairs = nb.corr_df.dropna().merge(attrs, on="student_hash")
+    expected = {k: (len(g), g["attendance_pct"].corr(g["total_marks"]))
+                for k, g in pairs.groupby(column)}
+    assert set(ours.index) == set(expected)
+    for key, (n, r) in expected.items():
+        assert int(ours.loc[key, "n_pairs"]) == n
+        got = ours.loc[key, "pearson_r"]
+        if r is None or (isinstance(r, float) and math.isnan(r)):
+            assert got is None or pd.isna(got)
+        else:
+            assert abs(float(got) - r) <= TOL, key
+
+
+def test_edge_cases_are_present_and_right(case):
+    wh, nb = case
+    att = wh.table("marts", "fct_student_course_attendance")
+    perf = _performance(wh)
+    assert (att["attendance_pct"].astype(float) == 0).any(), "a student at 0% in a course"
+    assert (att["attendance_pct"].astype(float) == 100).any(), "a student at 100% in a course"
+    assert perf["attendance_pct"].isna().any(), "exam rows without attendance"
+    att_pairs = set(zip(att["student_hash"], att["course_code"]))
+    assert att_pairs - set(perf.index), "attendance without exam rows stays in the attendance fact"
+
+
+def test_orphans_counted_as_the_notebook_drops_them(case):
+    wh, nb = case
+    orphans = wh.table("marts", "rpt_orphan_rows").set_index("file_kind")
+    expected = {
+        "attendance": nb.attendance["student_hash"].isna().sum(),
+        "exam_results": nb.exams["student_hash"].isna().sum(),
+        "placements": nb.placements["student_hash"].isna().sum(),
+    }
+    for kind, n in expected.items():
+        assert n > 0, f"the sample should contain {kind} orphans"
+        assert int(orphans.loc[kind, "orphan_rows"]) == n
+    assert int(orphans.loc["attendance", "total_rows"]) == len(nb.attendance)
+
+
+def test_no_roll_no_or_dob_downstream_of_staging(case):
+    wh, _ = case
+    for layer in ("intermediate", "marts"):
+        for name in ("dim_students", "fct_student_course_attendance",
+                     "fct_student_course_performance", "mart_attendance_marks_correlation",
+                     "rpt_orphan_rows") if layer == "marts" else (
+                         "int_attendance_summed_to_student_courses",
+                         "int_exam_results_averaged_to_student_courses"):
+            columns = set(wh.query(f"select * from {wh.relation(layer, name)} limit 0").columns)
+            assert not columns & {"roll_no", "dob"}, (layer, name)
+
+
+def _text(value: object) -> str | None:
+    """A cell as comparable text: DuckDB hands dates back as timestamps, pymysql as dates."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def test_engines_agree_row_for_row(built):
+    duck, _ = built("duckdb", 42)
+    maria, _ = built("mariadb", 42)
+    marts = {
+        "dim_students": ["student_hash"],
+        "fct_student_course_attendance": ["student_hash", "course_code"],
+        "fct_student_course_performance": ["student_hash", "course_code"],
+        "mart_attendance_marks_correlation": ["scope", "scope_value"],
+        "rpt_orphan_rows": ["file_kind"],
+    }
+    for name, key in marts.items():
+        a = duck.table("marts", name).sort_values(key, na_position="first").reset_index(drop=True)
+        b = maria.table("marts", name).sort_values(key, na_position="first").reset_index(drop=True)
+        assert list(a.columns) == list(b.columns), name
+        assert len(a) == len(b), name
+        for column in a.columns:
+            x, y = a[column], b[column]
+            if column.startswith(("is_", "has_")):
+                x, y = x.astype("boolean"), y.astype("boolean")
+            if pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
+                xs = pd.to_numeric(x, errors="coerce").astype(float)
+                ys = pd.to_numeric(y, errors="coerce").astype(float)
+                assert (xs.isna() == ys.isna()).all(), (name, column)
+                diff = np.abs(xs - ys)[~xs.isna()]
+                assert diff.empty or diff.max() <= TOL, (name, column, diff.max())
+            else:
+                assert [_text(v) for v in x] == [_text(v) for v in y], (name, column)
