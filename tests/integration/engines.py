@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DBT_LAYERS = ("raw", "staging", "intermediate", "marts")
 
 
 def db_settings() -> dict[str, str]:
@@ -119,7 +118,9 @@ class Warehouse:
         con = mysql_connect()
         try:
             with con.cursor() as cur:
-                for layer in DBT_LAYERS:
-                    cur.execute(f"drop database if exists `{self.schema}_{layer}`")
+                cur.execute("select schema_name from information_schema.schemata "
+                            "where schema_name like %s", (f"{self.schema}\\_%",))
+                for (name,) in cur.fetchall():
+                    cur.execute(f"drop database if exists `{name}`")
         finally:
             con.close()
