@@ -36,8 +36,10 @@ docs: install profiles.yml
 	$(DBT) docs generate --target $(TARGET) --static
 
 demo: build docs
-	@$(DBT) show --quiet --target $(TARGET) --inline \
-	  "select scope, n_pairs, pearson_r from {{ ref('mart_attendance_marks_correlation') }} where scope = 'overall'"
+	@echo
+	@$(DBT) show --target $(TARGET) --inline \
+	  "select scope, n_pairs, cast(pearson_r as char(24)) as pearson_r from {{ ref('mart_attendance_marks_correlation') }} where scope = 'overall'" \
+	  | sed -n '/| scope/,$$p'
 	@echo
 	@echo "sample exports:   $(SAMPLE_DIR)/"
 	@echo "warehouse:        $${AKTU_DUCKDB_PATH:-aktu_dw.duckdb} (DuckDB; schemas aktu_dw_raw, aktu_dw_staging, aktu_dw_intermediate, aktu_dw_marts)"
