@@ -10,7 +10,8 @@ from loader.load import load_folder
 from loader.profiles import ProfileError, load_target
 from loader.reader import FileRefused
 from loader.sample import generate
-from loader.warehouse import connect
+from loader.stage import DEFAULT_CHUNK_ROWS
+from loader.warehouse import LoaderBusy, connect
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--profiles-dir", help="folder holding profiles.yml (as dbt's flag)")
     load.add_argument("--project-dir", type=Path, default=Path.cwd(),
                       help="the dbt project folder, searched for profiles.yml")
+    load.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS,
+                      help="rows per bulk-load chunk (default %(default)s)")
+    load.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                      help="progress bar on stderr (default: when stderr is a terminal)")
     sample = sub.add_parser("sample", help="write realistic sample exports to OUT_DIR")
     sample.add_argument("out_dir", type=Path)
     sample.add_argument("--students", type=int, default=300)
@@ -39,13 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         target = load_target(args.target, args.profiles_dir, args.project_dir)
         warehouse = connect(target)
-    except ProfileError as exc:
+    except (ProfileError, LoaderBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         print(f"loading {args.data_dir} into {target.name} ({target.type}), "
               f"schema {target.raw_schema}", file=sys.stderr)
-        results = load_folder(warehouse, args.data_dir)
+        results = load_folder(warehouse, args.data_dir, chunk_rows=args.chunk_rows,
+                              progress=args.progress)
     except FileRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ class Column:
     nullable: bool = False  # a row may leave it empty
     max_length: int = 255
     allowed: tuple[str, ...] = ()  # for text columns with a closed vocabulary
+    synonyms: tuple[tuple[str, str], ...] = ()  # other spellings accepted for an allowed value
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ STUDENTS = FileKind(
     columns=(
         Column("roll_no", "text", max_length=64),
         Column("dob", "date"),
-        Column("gender", "text", max_length=16),
+        Column("gender", "text", max_length=16, allowed=("M", "F", "O"),
+               synonyms=(("Male", "M"), ("Female", "F"), ("Other", "O"),
+                         ("Transgender", "O"))),
         Column("category", "text", max_length=32),
         Column("college_code", "text", max_length=32),
         Column("program_code", "text", max_length=64),

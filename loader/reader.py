@@ -7,7 +7,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 # Tried in order. UTF-8 (with or without BOM) first; exports saved by Excel on Windows
 # are cp1252. A byte that is invalid in every one refuses the file: never mojibake.
@@ -23,8 +23,9 @@ class FileRefused(Exception):
 @dataclass(frozen=True)
 class Record:
     line: int  # physical line where the record starts (the header is line 1)
-    raw: str  # the record's text as it stood in the file, without its line ending
+    end_line: int  # physical line where it ends (differs when a quoted field holds line breaks)
     fields: list[str]
+    error: str | None = None  # set when the text is not a readable CSV record
 
 
 def file_sha256(path: Path) -> str:
@@ -50,34 +51,53 @@ def detect_encoding(path: Path) -> str:
                       "re-export it as CSV UTF-8")
 
 
-def _physical_lines(stream: io.TextIOBase, buffer: list[str]) -> Iterator[str]:
-    for line in stream:
-        buffer.append(line)
-        yield line
+def records(path: Path, encoding: str,
+            on_bytes: Callable[[int], None] | None = None) -> Iterator[Record]:
+    """Every record, the header first, with the physical lines it spans.
+
+    Quoted fields may hold commas, quotes and line breaks; CRLF and LF both end a record; blank
+    lines are not records. `on_bytes` is called now and then with the bytes read so far."""
+    with path.open("rb") as binary, io.TextIOWrapper(binary, encoding=encoding,
+                                                     newline="") as stream:
+        for record in records_of(csv.reader(stream, strict=True)):
+            yield record
+            if on_bytes is not None and record.end_line % 65536 == 0:
+                on_bytes(binary.tell())
 
 
-def records(path: Path, encoding: str) -> Iterator[Record]:
-    """Every record, the header first, with the physical line it starts on and its raw text."""
+def records_of(reader: "csv._reader") -> Iterator[Record]:
+    """Records from a csv.reader, with the physical lines each spans."""
+    previous_end = reader.line_num
+    while True:
+        try:
+            fields, error = next(reader), None
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            fields, error = [], str(exc)
+        end = reader.line_num
+        if fields or error:
+            yield Record(previous_end + 1, end, fields, error)
+        previous_end = end
+
+
+def raw_text(path: Path, encoding: str, spans: dict[int, int]) -> dict[int, str]:
+    """The raw text of some records, by their first line: a second, plain read of the file,
+    made only when there are rejects to report."""
+    found: dict[int, list[str]] = {}
+    open_spans: dict[int, int] = {}
     with path.open("r", encoding=encoding, newline="") as stream:
-        buffer: list[str] = []
-        reader = csv.reader(_physical_lines(stream, buffer), strict=True)
-        line = 1
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raw = "".join(buffer).rstrip("\r\n")
-                buffer.clear()
-                yield Record(line=line, raw=raw, fields=["\x00csv-error", str(exc)])
-                line = reader.line_num + 1
-                continue
-            raw = "".join(buffer).rstrip("\r\n")
-            buffer.clear()
-            if fields or raw.strip():
-                yield Record(line=line, raw=raw, fields=fields)
-            line = reader.line_num + 1
+        for number, text in enumerate(stream, start=1):
+            if number in spans:
+                open_spans[number] = spans[number]
+                found[number] = []
+            for start in list(open_spans):
+                found[start].append(text)
+                if number >= open_spans[start]:
+                    del open_spans[start]
+            if len(found) == len(spans) and not open_spans:
+                break
+    return {start: "".join(parts).rstrip("\r\n") for start, parts in found.items()}
 
 
 def header_index(header: list[str]) -> dict[str, int]:

@@ -79,26 +79,44 @@ _PARSERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def normaliser(column: Column) -> Callable[[str], str | None]:
-    """A function from a raw cell to the canonical value for this column."""
+_NULL_WORDS = {"null", "\\n"}  # exports' spellings of "no value", honoured in non-text columns
+
+
+class Invalid:
+    """A cell that breaks the contract, with what was expected (cached like a good value)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def normaliser(column: Column) -> Callable[[str], "str | None | Invalid"]:
+    """A function from a raw cell to the canonical value for this column, or Invalid.
+
+    Text columns keep their text verbatim (trimmed): `NULL`, `\\N`, backslashes and SQL-looking
+    values are stored as the characters they are. In typed columns (dates, numbers, booleans) an
+    empty cell or the words `NULL` / `\\N` mean no value.
+    """
     parse = _PARSERS.get(column.kind)
     allowed = {a.casefold(): a for a in column.allowed}
+    allowed.update({k.casefold(): v for k, v in column.synonyms})
+    missing: "str | None | Invalid" = None if column.nullable else Invalid("a value is required")
 
-    def normalise(cell: str) -> str | None:
+    def normalise(cell: str) -> "str | None | Invalid":
         cell = cell.strip()
-        if cell == "":
-            if column.nullable:
-                return None
-            raise ValueError("a value is required")
+        if cell == "" or (parse is not None and cell.casefold() in _NULL_WORDS):
+            return missing
         if parse is not None:
-            return parse(cell)
-        if len(cell) > column.max_length:
-            raise ValueError(f"expected at most {column.max_length} characters, found {len(cell)}")
-        if allowed:
             try:
-                return allowed[cell.casefold()]
-            except KeyError:
-                raise ValueError(f"expected one of {', '.join(column.allowed)}") from None
+                return parse(cell)
+            except ValueError as exc:
+                return Invalid(str(exc))
+        if len(cell) > column.max_length:
+            return Invalid(f"expected at most {column.max_length} characters, found {len(cell)}")
+        if allowed:
+            return allowed.get(cell.casefold()) or Invalid(
+                f"expected one of {', '.join(column.allowed)}")
         return cell
 
     return normalise

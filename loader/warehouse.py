@@ -1,17 +1,20 @@
-"""The two ways to land a normalised file: DuckDB's native CSV reader, MySQL/MariaDB's
-LOAD DATA LOCAL INFILE. Both read the same normalised file format (see loader/staging_file.py):
-comma-separated, every value in double quotes with quotes doubled, NULL unquoted, `\\n` between
-records, no escape character, so `\\` and `\\N` in the data mean nothing special.
+"""Landing normalised files in the raw schema, one transaction per export file.
+
+DuckDB reads the interchange files natively; MySQL/MariaDB take them with LOAD DATA LOCAL INFILE,
+`FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''`, so `\\` and `\\N` in the data
+mean nothing special and only the bare word NULL is a null (see loader/staging_file.py).
+On MySQL/MariaDB the next chunk is parsed while the server loads the previous one.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from loader.contracts import FILE_KINDS, Column, FileKind
+from loader.duplicates import csv_source
 from loader.profiles import Target
 
 AUDIT_TABLE = "_load_audit"
@@ -22,6 +25,10 @@ AUDIT_COLUMNS = (
     "rows_rejected", "rows_duplicate", "started_at", "finished_at", "status", "message",
 )
 REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line")
+
+
+class LoaderBusy(Exception):
+    """Another loader holds this warehouse's raw schema."""
 
 
 @dataclass
@@ -44,6 +51,16 @@ class Audit:
         return tuple(getattr(self, c) for c in AUDIT_COLUMNS)
 
 
+class FileLoad(Protocol):
+    """One file's transaction: old rows of the file out, new rows in, all or nothing."""
+
+    def add_chunk(self, path: Path) -> None: ...
+    def remove_lines(self, lines: list[int]) -> None: ...
+    def add_rejects(self, path: Path) -> None: ...
+    def commit(self, audit: Audit) -> None: ...
+    def rollback(self) -> None: ...
+
+
 class Warehouse(Protocol):
     target: Target
 
@@ -51,240 +68,299 @@ class Warehouse(Protocol):
     def last_loaded_sha(self, file_name: str) -> str | None: ...
     def record_start(self, audit: Audit) -> None: ...
     def record_outcome(self, audit: Audit) -> None: ...
-    def replace_file(self, kind: FileKind, audit: Audit, data: Path, rejects: Path) -> None: ...
+    def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> FileLoad: ...
     def close(self) -> None: ...
 
 
 def _sql_type(column: Column, mysql: bool) -> str:
-    if column.kind in ("text",):
+    if column.kind == "text":
         return f"varchar({column.max_length})" if mysql else "varchar"
-    return {
-        "date": "date",
-        "int": "integer",
-        "float": "double",
-        "bool": "boolean",
-        "status": "char(1)" if mysql else "varchar",
-    }[column.kind]
+    return {"date": "date", "int": "integer", "float": "double", "bool": "boolean",
+            "status": "char(1)" if mysql else "varchar"}[column.kind]
 
 
-def raw_table_ddl(schema: str, kind: FileKind, mysql: bool) -> str:
-    q = (lambda n: f"`{n}`") if mysql else (lambda n: f'"{n}"')
-    cols = [f"{q(c.name)} {_sql_type(c, mysql)}" for c in kind.columns]
-    cols += [
-        f"{q('_load_id')} varchar(36) not null",
-        f"{q('_source_file')} varchar(255) not null",
-        f"{q('_source_line')} bigint not null",
-        f"{q('_loaded_at')} {'datetime(6)' if mysql else 'timestamp'} not null",
-    ]
-    tail = " engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin" if mysql else ""
-    return f"create table if not exists {q(schema)}.{q(kind.table)} ({', '.join(cols)}){tail}"
+class _Dialect:
+    def __init__(self, mysql: bool) -> None:
+        self.mysql = mysql
+        self.mark = "%s" if mysql else "?"
+
+    def q(self, name: str) -> str:
+        return f"`{name}`" if self.mysql else f'"{name}"'
+
+    @property
+    def table_options(self) -> str:
+        return " engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin" if self.mysql else ""
+
+    def raw_table_ddl(self, schema: str, kind: FileKind) -> str:
+        q = self.q
+        cols = [f"{q(c.name)} {_sql_type(c, self.mysql)}" for c in kind.columns]
+        cols += [
+            f"{q('_load_id')} varchar(36) not null",
+            f"{q('_source_file')} varchar(255) not null",
+            f"{q('_source_line')} bigint not null",
+            f"{q('_loaded_at')} {'datetime(6)' if self.mysql else 'timestamp'} not null",
+        ]
+        return (f"create table if not exists {q(schema)}.{q(kind.table)} "
+                f"({', '.join(cols)}){self.table_options}")
+
+    def meta_ddl(self, schema: str) -> list[str]:
+        q, ts = self.q, ("datetime(6)" if self.mysql else "timestamp")
+        text = "text" if self.mysql else "varchar"
+        return [
+            f"create table if not exists {q(schema)}.{q(AUDIT_TABLE)} ("
+            "load_id varchar(36) not null primary key, file_name varchar(255) not null, "
+            "file_kind varchar(32) not null, file_sha256 char(64) not null, "
+            "encoding varchar(32), rows_read bigint, rows_loaded bigint, rows_rejected bigint, "
+            f"rows_duplicate bigint, started_at {ts} not null, finished_at {ts}, "
+            f"status varchar(16) not null, message {text}){self.table_options}",
+            f"create table if not exists {q(schema)}.{q(REJECTS_TABLE)} ("
+            "load_id varchar(36) not null, source_file varchar(255) not null, "
+            f"line_number bigint not null, column_name varchar(255), reason {text} not null, "
+            f"raw_line {text}){self.table_options}",
+        ]
+
+    def audit_insert(self, schema: str) -> str:
+        marks = ", ".join(self.mark for _ in AUDIT_COLUMNS)
+        return (f"insert into {self.q(schema)}.{self.q(AUDIT_TABLE)} "
+                f"({', '.join(AUDIT_COLUMNS)}) values ({marks})")
+
+    def audit_update(self, schema: str) -> str:
+        sets = ", ".join(f"{c} = {self.mark}" for c in AUDIT_COLUMNS[1:])
+        return (f"update {self.q(schema)}.{self.q(AUDIT_TABLE)} set {sets} "
+                f"where load_id = {self.mark}")
+
+    def last_sha(self, schema: str) -> str:
+        return (f"select file_sha256 from {self.q(schema)}.{self.q(AUDIT_TABLE)} "
+                f"where file_name = {self.mark} and status = 'loaded' "
+                "order by finished_at desc limit 1")
+
+    def mark_interrupted(self, schema: str) -> str:
+        return (f"update {self.q(schema)}.{self.q(AUDIT_TABLE)} set status = 'interrupted', "
+                "message = 'the loader stopped before this load committed; nothing of it was kept' "
+                f"where file_name = {self.mark} and status = 'started'")
+
+    def delete_file_rows(self, schema: str, table: str, column: str) -> str:
+        return f"delete from {self.q(schema)}.{self.q(table)} where {column} = {self.mark}"
+
+    def delete_lines(self, schema: str, table: str, count: int) -> str:
+        marks = ", ".join(self.mark for _ in range(count))
+        return (f"delete from {self.q(schema)}.{self.q(table)} "
+                f"where _source_file = {self.mark} and _source_line in ({marks})")
 
 
-def meta_ddl(schema: str, mysql: bool) -> list[str]:
-    q = (lambda n: f"`{n}`") if mysql else (lambda n: f'"{n}"')
-    ts = "datetime(6)" if mysql else "timestamp"
-    text = "text" if mysql else "varchar"
-    tail = " engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin" if mysql else ""
-    return [
-        f"create table if not exists {q(schema)}.{q(AUDIT_TABLE)} ("
-        "load_id varchar(36) not null primary key, file_name varchar(255) not null, "
-        "file_kind varchar(32) not null, file_sha256 char(64) not null, "
-        "encoding varchar(32), rows_read bigint, rows_loaded bigint, rows_rejected bigint, "
-        f"rows_duplicate bigint, started_at {ts} not null, finished_at {ts}, "
-        f"status varchar(16) not null, message {text}){tail}",
-        f"create table if not exists {q(schema)}.{q(REJECTS_TABLE)} ("
-        "load_id varchar(36) not null, source_file varchar(255) not null, "
-        f"line_number bigint not null, column_name varchar(255), reason {text} not null, "
-        f"raw_line {text}){tail}",
-    ]
+def _audit_args(audit: Audit) -> list[Any]:
+    return list(audit.values()[1:]) + [audit.load_id]
 
 
-class DuckDBWarehouse:
+class _BaseWarehouse:
+    dialect: _Dialect
+    schema: str
+
+    def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def ensure_raw_tables(self) -> None:
+        for kind in FILE_KINDS:
+            self._execute(self.dialect.raw_table_ddl(self.schema, kind))
+        for ddl in self.dialect.meta_ddl(self.schema):
+            self._execute(ddl)
+
+    def last_loaded_sha(self, file_name: str) -> str | None:
+        rows = self._execute(self.dialect.last_sha(self.schema), [file_name])
+        return rows[0][0] if rows else None
+
+    def record_start(self, audit: Audit) -> None:
+        self._execute(self.dialect.mark_interrupted(self.schema), [audit.file_name])
+        self._execute(self.dialect.audit_insert(self.schema), list(audit.values()))
+
+    def record_outcome(self, audit: Audit) -> None:
+        self._execute(self.dialect.audit_update(self.schema), _audit_args(audit))
+
+
+class DuckDBWarehouse(_BaseWarehouse):
     def __init__(self, target: Target) -> None:
         import duckdb
 
         self.target = target
+        self.dialect = _Dialect(mysql=False)
         Path(target.path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(target.path)
+        self.con = duckdb.connect(target.path)  # DuckDB itself allows one writing process
         self.schema = target.raw_schema
 
-    def ensure_raw_tables(self) -> None:
-        self.con.execute(f'create schema if not exists "{self.schema}"')
-        for kind in FILE_KINDS:
-            self.con.execute(raw_table_ddl(self.schema, kind, mysql=False))
-        for ddl in meta_ddl(self.schema, mysql=False):
-            self.con.execute(ddl)
-
-    def last_loaded_sha(self, file_name: str) -> str | None:
-        row = self.con.execute(
-            f'select file_sha256 from "{self.schema}"."{AUDIT_TABLE}" '
-            "where file_name = ? and status = 'loaded' order by finished_at desc limit 1",
-            [file_name],
-        ).fetchone()
-        return row[0] if row else None
-
-    def record_start(self, audit: Audit) -> None:
-        marks = ", ".join("?" for _ in AUDIT_COLUMNS)
-        self.con.execute(
-            f'insert into "{self.schema}"."{AUDIT_TABLE}" ({", ".join(AUDIT_COLUMNS)}) '
-            f"values ({marks})",
-            list(audit.values()),
-        )
-
-    def _update_audit(self, audit: Audit) -> None:
-        sets = ", ".join(f"{c} = ?" for c in AUDIT_COLUMNS[1:])
-        self.con.execute(
-            f'update "{self.schema}"."{AUDIT_TABLE}" set {sets} where load_id = ?',
-            list(audit.values()[1:]) + [audit.load_id],
-        )
-
-    def record_outcome(self, audit: Audit) -> None:
-        self._update_audit(audit)
-
-    def _read_csv(self, path: Path, columns: list[tuple[str, str]]) -> str:
-        spec = ", ".join(f"'{name}': '{sql_type}'" for name, sql_type in columns)
-        return (
-            f"read_csv('{path.as_posix()}', columns = {{{spec}}}, header = false, "
-            "delim = ',', quote = '\"', escape = '\"', nullstr = 'NULL', "
-            "allow_quoted_nulls = false, auto_detect = false, parallel = false)"
-        )
-
-    def replace_file(self, kind: FileKind, audit: Audit, data: Path, rejects: Path) -> None:
-        s, t = self.schema, kind.table
-        data_cols = [(c.name, _sql_type(c, mysql=False)) for c in kind.columns]
-        data_cols.append(("_source_line", "bigint"))
-        names = ", ".join(f'"{n}"' for n, _ in data_cols)
-        reject_cols = [(c, "varchar") for c in REJECT_COLUMNS]
-        reject_cols[2] = ("line_number", "bigint")
-        self.con.execute("begin transaction")
+    def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        self.con.execute(sql, list(params))
         try:
-            self.con.execute(f'delete from "{s}"."{t}" where _source_file = ?', [audit.file_name])
-            self.con.execute(
-                f'delete from "{s}"."{REJECTS_TABLE}" where source_file = ?', [audit.file_name]
-            )
-            self.con.execute(
-                f'insert into "{s}"."{t}" ({names}, _load_id, _source_file, _loaded_at) '
-                f"select {names}, ?, ?, now() from {self._read_csv(data, data_cols)}",
-                [audit.load_id, audit.file_name],
-            )
-            self.con.execute(
-                f'insert into "{s}"."{REJECTS_TABLE}" select * '
-                f"from {self._read_csv(rejects, reject_cols)}"
-            )
-            self._update_audit(audit)
-            self.con.execute("commit")
-        except BaseException:
-            self.con.execute("rollback")
-            raise
+            return self.con.fetchall()
+        except Exception:  # noqa: BLE001 - statements without a result set
+            return []
+
+    def ensure_raw_tables(self) -> None:
+        self._execute(f'create schema if not exists "{self.schema}"')
+        super().ensure_raw_tables()
+
+    def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> "DuckDBFileLoad":
+        return DuckDBFileLoad(self, kind, audit, replacing)
 
     def close(self) -> None:
         self.con.close()
 
 
-class MySQLWarehouse:
+class DuckDBFileLoad:
+    def __init__(self, wh: DuckDBWarehouse, kind: FileKind, audit: Audit, replacing: bool) -> None:
+        self.wh, self.kind, self.audit = wh, kind, audit
+        d, s = wh.dialect, wh.schema
+        wh.con.execute("begin transaction")
+        if replacing:
+            wh.con.execute(d.delete_file_rows(s, kind.table, "_source_file"), [audit.file_name])
+            wh.con.execute(d.delete_file_rows(s, REJECTS_TABLE, "source_file"), [audit.file_name])
+        self.columns = [(c.name, _sql_type(c, mysql=False)) for c in kind.columns]
+        self.columns.append(("_source_line", "bigint"))
+        self.loaded = 0
+
+    def add_chunk(self, path: Path) -> None:
+        names = ", ".join(f'"{n}"' for n, _ in self.columns)
+        self.wh.con.execute(
+            f'insert into "{self.wh.schema}"."{self.kind.table}" '
+            f"({names}, _load_id, _source_file, _loaded_at) "
+            f"select {names}, ?, ?, now() at time zone 'UTC' from {csv_source([path], self.columns)}",
+            [self.audit.load_id, self.audit.file_name],
+        )
+        self.loaded += self.wh.con.fetchone()[0]
+
+    def remove_lines(self, lines: list[int]) -> None:
+        for start in range(0, len(lines), 1000):
+            batch = lines[start:start + 1000]
+            self.wh.con.execute(self.wh.dialect.delete_lines(self.wh.schema, self.kind.table,
+                                                             len(batch)),
+                                [self.audit.file_name, *batch])
+            self.loaded -= self.wh.con.fetchone()[0]
+
+    def add_rejects(self, path: Path) -> None:
+        cols = [(c, "bigint" if c == "line_number" else "varchar") for c in REJECT_COLUMNS]
+        self.wh.con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" '
+                            f"select * from {csv_source([path], cols)}")
+
+    def commit(self, audit: Audit) -> None:
+        if self.loaded != audit.rows_loaded:
+            raise RuntimeError(f"{audit.file_name}: DuckDB stored {self.loaded} rows, "
+                               f"the loader sent {audit.rows_loaded}")
+        self.wh.con.execute(self.wh.dialect.audit_update(self.wh.schema), _audit_args(audit))
+        self.wh.con.execute("commit")
+
+    def rollback(self) -> None:
+        self.wh.con.execute("rollback")
+
+
+class MySQLWarehouse(_BaseWarehouse):
     """MySQL 8 and MariaDB 10.6+: the same SQL on both."""
 
     def __init__(self, target: Target) -> None:
         import pymysql
 
         self.target = target
+        self.dialect = _Dialect(mysql=True)
         self.schema = target.raw_schema
         self.con = pymysql.connect(
             host=target.host, port=target.port, user=target.user, password=target.password,
             charset="utf8mb4", local_infile=True, autocommit=True,
         )
+        # One loader per raw schema at a time: a second one would interleave deletes and loads.
+        lock = f"aktu_loader:{self.schema}"[:64]
+        if not self._execute("select get_lock(%s, 0)", [lock])[0][0]:
+            self.con.close()
+            raise LoaderBusy(f"another loader is loading into {self.schema}; try again when it ends")
 
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
+    def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         with self.con.cursor() as cur:
-            yield cur
+            cur.execute(sql, tuple(params) or None)
+            return list(cur.fetchall())
 
     def ensure_raw_tables(self) -> None:
-        with self._cursor() as cur:
-            cur.execute(f"create database if not exists `{self.schema}` "
-                        "character set utf8mb4 collate utf8mb4_bin")
-            for kind in FILE_KINDS:
-                cur.execute(raw_table_ddl(self.schema, kind, mysql=True))
-            for ddl in meta_ddl(self.schema, mysql=True):
-                cur.execute(ddl)
+        self._execute(f"create database if not exists `{self.schema}` "
+                      "character set utf8mb4 collate utf8mb4_bin")
+        super().ensure_raw_tables()
 
-    def last_loaded_sha(self, file_name: str) -> str | None:
-        with self._cursor() as cur:
-            cur.execute(
-                f"select file_sha256 from `{self.schema}`.`{AUDIT_TABLE}` "
-                "where file_name = %s and status = 'loaded' order by finished_at desc limit 1",
-                (file_name,),
-            )
-            row = cur.fetchone()
-        return row[0] if row else None
+    def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> "MySQLFileLoad":
+        return MySQLFileLoad(self, kind, audit, replacing)
 
-    def record_start(self, audit: Audit) -> None:
-        marks = ", ".join("%s" for _ in AUDIT_COLUMNS)
-        with self._cursor() as cur:
-            cur.execute(
-                f"insert into `{self.schema}`.`{AUDIT_TABLE}` ({', '.join(AUDIT_COLUMNS)}) "
-                f"values ({marks})",
-                audit.values(),
-            )
+    def close(self) -> None:
+        self.con.close()
 
-    def _update_audit(self, cur: Any, audit: Audit) -> None:
-        sets = ", ".join(f"{c} = %s" for c in AUDIT_COLUMNS[1:])
-        cur.execute(
-            f"update `{self.schema}`.`{AUDIT_TABLE}` set {sets} where load_id = %s",
-            audit.values()[1:] + (audit.load_id,),
-        )
 
-    def record_outcome(self, audit: Audit) -> None:
-        with self._cursor() as cur:
-            self._update_audit(cur, audit)
+class MySQLFileLoad:
+    def __init__(self, wh: MySQLWarehouse, kind: FileKind, audit: Audit, replacing: bool) -> None:
+        self.wh, self.kind, self.audit = wh, kind, audit
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-data")
+        self.pending: Future[int] | None = None
+        self.loaded = 0
+        d, s = wh.dialect, wh.schema
+        wh._execute("start transaction")
+        if replacing:
+            wh._execute(d.delete_file_rows(s, kind.table, "_source_file"), [audit.file_name])
+            wh._execute(d.delete_file_rows(s, REJECTS_TABLE, "source_file"), [audit.file_name])
 
-    def _load_data(self, cur: Any, path: Path, table: str, columns: list[str],
-                   sets: str = "", params: tuple[Any, ...] = ()) -> int:
+    def _load_data(self, path: Path, table: str, columns: list[str], sets: str = "",
+                   params: tuple[Any, ...] = ()) -> int:
         cols = ", ".join(f"`{c}`" for c in columns)
-        cur.execute(
-            f"load data local infile %s into table `{self.schema}`.`{table}` "
-            "character set utf8mb4 fields terminated by ',' optionally enclosed by '\"' "
-            f"escaped by '' lines terminated by '\\n' ({cols}){sets}",
-            (str(path),) + params,
-        )
-        loaded = cur.rowcount
-        cur.execute("show warnings")
-        warnings = cur.fetchall()
+        with self.wh.con.cursor() as cur:
+            cur.execute(
+                f"load data local infile %s into table `{self.wh.schema}`.`{table}` "
+                "character set utf8mb4 fields terminated by ',' optionally enclosed by '\"' "
+                f"escaped by '' lines terminated by '\\n' ({cols}){sets}",
+                (str(path),) + params,
+            )
+            loaded = cur.rowcount
+            # LOCAL turns data errors into warnings: any warning means a value did not land as sent.
+            cur.execute("show warnings")
+            warnings = cur.fetchall()
         if warnings:
             raise RuntimeError(f"LOAD DATA into {table} raised warnings: {warnings[:5]}")
         return loaded
 
-    def replace_file(self, kind: FileKind, audit: Audit, data: Path, rejects: Path) -> None:
-        with self._cursor() as cur:
-            cur.execute("start transaction")
-            try:
-                cur.execute(
-                    f"delete from `{self.schema}`.`{kind.table}` where _source_file = %s",
-                    (audit.file_name,),
-                )
-                cur.execute(
-                    f"delete from `{self.schema}`.`{REJECTS_TABLE}` where source_file = %s",
-                    (audit.file_name,),
-                )
-                loaded = self._load_data(
-                    cur, data, kind.table, kind.column_names + ["_source_line"],
-                    " set _load_id = %s, _source_file = %s, _loaded_at = now(6)",
-                    (audit.load_id, audit.file_name),
-                )
-                if loaded != audit.rows_loaded:
-                    raise RuntimeError(
-                        f"{audit.file_name}: the server stored {loaded} rows, "
-                        f"the loader sent {audit.rows_loaded}"
-                    )
-                self._load_data(cur, rejects, REJECTS_TABLE, list(REJECT_COLUMNS))
-                self._update_audit(cur, audit)
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.loaded += pending.result()
 
-    def close(self) -> None:
-        self.con.close()
+    def add_chunk(self, path: Path) -> None:
+        self._wait()  # at most one chunk in flight: the next is parsed while this one loads
+        self.pending = self.pool.submit(
+            self._load_data, path, self.kind.table, self.kind.column_names + ["_source_line"],
+            " set _load_id = %s, _source_file = %s, _loaded_at = utc_timestamp(6)",
+            (self.audit.load_id, self.audit.file_name),
+        )
+
+    def remove_lines(self, lines: list[int]) -> None:
+        self._wait()
+        with self.wh.con.cursor() as cur:
+            for start in range(0, len(lines), 1000):
+                batch = lines[start:start + 1000]
+                cur.execute(self.wh.dialect.delete_lines(self.wh.schema, self.kind.table,
+                                                         len(batch)),
+                            (self.audit.file_name, *batch))
+                self.loaded -= cur.rowcount
+
+    def add_rejects(self, path: Path) -> None:
+        self._wait()
+        self._load_data(path, REJECTS_TABLE, list(REJECT_COLUMNS))
+
+    def commit(self, audit: Audit) -> None:
+        self._wait()
+        self.pool.shutdown()
+        if self.loaded != audit.rows_loaded:
+            raise RuntimeError(f"{audit.file_name}: the server stored {self.loaded} rows, "
+                               f"the loader sent {audit.rows_loaded}")
+        self.wh._execute(self.wh.dialect.audit_update(self.wh.schema), _audit_args(audit))
+        self.wh._execute("commit")
+
+    def rollback(self) -> None:
+        try:
+            if self.pending is not None:
+                self.pending.exception()  # let the in-flight LOAD DATA finish before rolling back
+        finally:
+            self.pending = None
+            self.pool.shutdown()
+            self.wh._execute("rollback")
 
 
 def connect(target: Target) -> Warehouse:

@@ -35,7 +35,7 @@ def test_reconciles_and_reload_is_a_no_op(engine, make_warehouse, tmp_path):
             + audit["rows_duplicate"]).all()
 
     second = wh.load(tmp_path)
-    assert second.stderr.count("already loaded with this content") == 4
+    assert second.stderr.count("same content as the last load of this file name") == 4
     again = wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')}")["n"][0]
     assert int(again) == lines
     assert set(_audit(wh)["status"]) == {"loaded", "unchanged"}

@@ -1,0 +1,178 @@
+"""Parse, validate and normalise one export into chunks of the interchange format.
+
+Streams: the file is read record by record and written out in chunk files of `chunk_rows` rows,
+so memory stays flat however large the export (refused rows are remembered by line number, and
+their raw text is fetched at the end). Cells go through cached normalisers, and a row whose
+values need no quoting is written with one join: the hot loop stays in C as much as Python allows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+from loader.contracts import FileKind
+from loader.reader import FileRefused, Record, header_index, raw_text, records_of
+from loader.staging_file import StagingFile, encode_row
+from loader.values import Invalid, normaliser
+
+NULL = object()  # a cached empty value (a cache miss reads as None)
+INVALID = object()  # a cached bad cell
+from loader.warehouse import Audit
+
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+@dataclass
+class Rejects:
+    """Refused rows of one file: collected by line, written with their raw text at the end."""
+
+    load_id: str
+    file_name: str
+    pending: list[tuple[int, int, str | None, str]] = field(default_factory=list)
+
+    def add(self, record: Record, column: str | None, reason: str) -> None:
+        self.pending.append((record.line, record.end_line, column, reason))
+
+    def write(self, source: Path, encoding: str, out: StagingFile) -> None:
+        spans = {line: end for line, end, _, _ in self.pending}
+        texts = raw_text(source, encoding, spans) if spans else {}
+        for line, _, column, reason in sorted(self.pending, key=lambda p: p[0]):
+            out.write((self.load_id, self.file_name, line, column, reason, texts.get(line, "")))
+
+
+class RejectSink(Protocol):
+    def add(self, record: Record, column: str | None, reason: str) -> None: ...
+
+
+def column_positions(kind: FileKind, path: Path, header: Record,
+                     notices: list[str]) -> list[int]:
+    """Where each contract column sits in this file; refuses a file missing a required one."""
+    index = header_index(header.fields)
+    missing = [c.name for c in kind.columns if c.required and c.name not in index]
+    if missing:
+        raise FileRefused(
+            f"{path.name}: line 1: missing required column(s) {', '.join(missing)}; "
+            f"expected the {kind.name} columns {', '.join(kind.column_names)}"
+        )
+    known = set(kind.column_names)
+    extra = [h.strip() for h in header.fields if h.strip().casefold() not in known]
+    if extra:
+        notices.append(f"{path.name}: extra column(s) ignored: {', '.join(extra)}")
+    return [index.get(c.name, -1) for c in kind.columns]
+
+
+def _first_problem(kind: FileKind, cells: tuple[str, ...]) -> tuple[str, str]:
+    """Which column of a refused row broke the contract, and how (the slow path)."""
+    for column, cell in zip(kind.columns, cells):
+        value = normaliser(column)(cell)
+        if isinstance(value, Invalid):
+            return column.name, f"{column.name} = {cell!r}: {value.reason}"
+    raise AssertionError("a refused row with no invalid cell")
+
+
+class _Cells:
+    """Per-column caches of cell -> canonical value, read with one C-level map per row.
+
+    A cache miss reads as None; a legitimately empty value is cached as NULL, a bad cell as
+    INVALID. Each cache is cleared when it reaches `limit` entries: memory stays flat."""
+
+    def __init__(self, kind: FileKind, limit: int = 50_000) -> None:
+        self.normalisers = [normaliser(c) for c in kind.columns]
+        self.caches: list[dict[str, object]] = [{} for _ in kind.columns]
+        self.limit = limit
+
+    def fill(self, values: list[object], cells: tuple[str, ...]) -> None:
+        for i, value in enumerate(values):
+            if value is None:
+                value = self.normalisers[i](cells[i])
+                value = NULL if value is None else INVALID if isinstance(value, Invalid) else value
+                cache = self.caches[i]
+                if len(cache) >= self.limit:
+                    cache.clear()
+                cache[cells[i]] = values[i] = value
+
+
+def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejects: RejectSink,
+                  workdir: Path, notices: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                  on_bytes: Callable[[int], None] | None = None) -> Iterator[Path]:
+    """Yield chunk files of normalised rows (the contract's columns, then the source line).
+
+    Counts every record into audit.rows_read and the refused ones into audit.rows_rejected;
+    the rows in the chunks are the difference."""
+    with path.open("rb") as binary, io.TextIOWrapper(binary, encoding=encoding,
+                                                     newline="") as stream:
+        reader = csv.reader(stream, strict=True)
+        header = next(records_of(reader), None)
+        if header is None:
+            raise FileRefused(f"{path.name}: empty file, expected a header line")
+        positions = column_positions(kind, path, header, notices)
+        width = len(header.fields)
+        # A missing optional column reads as an empty cell: point it past the end of the row.
+        padded = [p if p >= 0 else width for p in positions]
+        pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
+        cells_of = _Cells(kind)
+        caches, fill = cells_of.caches, cells_of.fill
+        get = dict.get
+        chunk: StagingFile | None = None
+        number = 0
+        read = rejected = 0
+        separators = 2 * (len(kind.columns) - 1)
+        previous_end = reader.line_num
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                read += 1
+                rejects.add(Record(previous_end + 1, reader.line_num, [], str(exc)), None,
+                            f"unreadable CSV record: {exc}")
+                rejected += 1
+                previous_end = reader.line_num
+                continue
+            line = previous_end + 1
+            previous_end = reader.line_num
+            if len(fields) != width:
+                if not fields:
+                    continue  # a blank line is not a record
+                read += 1
+                rejects.add(Record(line, previous_end, fields), None,
+                            f"expected {width} fields as in the header, found {len(fields)}")
+                rejected += 1
+                continue
+            read += 1
+            fields.append("")
+            cells = pick(fields)
+            values = list(map(get, caches, cells))
+            if None in values:
+                fill(values, cells)
+            if INVALID in values:
+                column, reason = _first_problem(kind, cells)
+                rejects.add(Record(line, previous_end, fields), column, reason)
+                rejected += 1
+                continue
+            if chunk is None:
+                number += 1
+                chunk = StagingFile(workdir / f"chunk{number:05d}.csv")
+            if NULL in values:
+                chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
+            else:
+                body = '","'.join(values)  # type: ignore[arg-type]
+                # Only the separators' quotes: no value holds a quote that would need doubling.
+                chunk.write_line(f'"{body}",{line}\n' if body.count('"') == separators
+                                 else encode_row(values + [line]))
+            if chunk.rows >= chunk_rows:
+                chunk.close()
+                if on_bytes is not None:
+                    on_bytes(binary.tell())
+                yield chunk.path
+                chunk = None
+    audit.rows_read, audit.rows_rejected = read, rejected
+    if chunk is not None:
+        chunk.close()
+        yield chunk.path
