@@ -35,6 +35,8 @@ def parse_date(cell: str) -> str:
         if not m:
             raise ValueError("expected a date as YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY")
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
+        if mo > 12:
+            raise ValueError(f"expected a day-first date (DD-MM-YYYY); there is no month {mo}")
     try:
         return date(y, mo, d).isoformat()
     except ValueError:

@@ -8,6 +8,7 @@ On MySQL/MariaDB the next chunk is parsed while the server loads the previous on
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +255,7 @@ class DuckDBFileLoad:
 class MySQLWarehouse(_BaseWarehouse):
     """MySQL 8 and MariaDB 10.6+: the same SQL on both."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, lock_timeout: int = 600) -> None:
         import pymysql
 
         self.target = target
@@ -265,10 +266,15 @@ class MySQLWarehouse(_BaseWarehouse):
             charset="utf8mb4", local_infile=True, autocommit=True,
         )
         # One loader per raw schema at a time: a second one would interleave deletes and loads.
+        # A killed loader's lock goes when the server has rolled its transaction back.
         lock = f"aktu_loader:{self.schema}"[:64]
-        if not self._execute("select get_lock(%s, 0)", [lock])[0][0]:
-            self.con.close()
-            raise LoaderBusy(f"another loader is loading into {self.schema}; try again when it ends")
+        if not self._execute("select get_lock(%s, 1)", [lock])[0][0]:
+            print(f"waiting up to {lock_timeout}s for another loader on {self.schema} to end",
+                  file=sys.stderr)
+            if not self._execute("select get_lock(%s, %s)", [lock, lock_timeout])[0][0]:
+                self.con.close()
+                raise LoaderBusy(f"another loader is still loading into {self.schema} after "
+                                 f"{lock_timeout}s; try again when it ends")
 
     def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         with self.con.cursor() as cur:

@@ -1,0 +1,88 @@
+"""A load killed with SIGKILL at any moment leaves nothing partial; the next run finishes it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loader.sample import generate
+
+ENGINES = ("duckdb", "mariadb")
+KILL_AFTER_SECONDS = (0.3, 0.9, 1.6, 2.5)
+
+
+def _attendance_file(folder: Path) -> tuple[Path, int]:
+    """~120k attendance rows: long enough to be killed in the middle of its transaction."""
+    paths = generate(folder / "gen", students=500, seed=11)
+    data = folder / "data"
+    data.mkdir()
+    target = data / "attendance_2024_sem.csv"
+    paths["attendance"].rename(target)
+    rows = sum(1 for _ in target.open()) - 1
+    return target, rows
+
+
+def _count(wh, file_name: str) -> int:
+    return int(wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')} "
+                        f"where _source_file = '{file_name}'")["n"][0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, make_warehouse, tmp_path):
+    wh = make_warehouse(engine)
+    path, rows = _attendance_file(tmp_path)
+    outcomes = []
+    for delay in KILL_AFTER_SECONDS:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "loader", "load", str(path.parent), "--target", engine,
+             "--chunk-rows", "20000"],
+            cwd=Path(__file__).resolve().parents[2], env=wh.env(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        landed = _count(wh, path.name)
+        assert landed in (0, rows), f"killed after {delay}s: {landed} of {rows} rows partially landed"
+        outcomes.append((delay, proc.returncode, landed))
+        if landed == rows:
+            break
+    assert any(code == -signal.SIGKILL for _, code, _ in outcomes), \
+        f"no run was killed mid-load; outcomes {outcomes}"
+    wh.load(path.parent)
+    assert _count(wh, path.name) == rows
+    audit = wh.query(f"select status, rows_read, rows_loaded from {wh.relation('raw', '_load_audit')} "
+                     f"where file_name = '{path.name}'")
+    assert set(audit["status"]) <= {"interrupted", "loaded", "unchanged"}
+    assert "interrupted" in set(audit["status"])
+    loaded = audit[audit["status"] == "loaded"]
+    assert len(loaded) == 1 and int(loaded["rows_loaded"].iloc[0]) == rows
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_killed_re_export_keeps_the_previous_version(engine, make_warehouse, tmp_path):
+    wh = make_warehouse(engine)
+    path, rows = _attendance_file(tmp_path)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1001]))  # version 1: 1000 rows
+    wh.load(path.parent)
+    path.write_text("".join(lines))  # the corrected, complete re-export
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loader", "load", str(path.parent), "--target", engine,
+         "--chunk-rows", "20000"],
+        cwd=Path(__file__).resolve().parents[2], env=wh.env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.8)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _count(wh, path.name) == (1000 if killed else rows)
+    wh.load(path.parent)
+    assert _count(wh, path.name) == rows
