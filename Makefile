@@ -10,7 +10,7 @@ SAMPLE_SEED ?= 42
 TARGET ?= duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: demo test install load build docs serve-docs clean
+.PHONY: demo test install load build docs serve-docs clean bench-load
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ serve-docs: docs
 
 test: install
 	$(BIN)/python -m pytest
+
+BENCH_ROWS ?= 1000000
+bench-load: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	$(BIN)/python bench/bench_load.py --rows $(BENCH_ROWS) --memory-check
 
 clean:
 	rm -rf target logs $(SAMPLE_DIR) aktu_dw.duckdb

@@ -1,0 +1,166 @@
+"""Load benchmark (not a test): this loader against the server's own limit and the notebook's path.
+
+One run, same machine, same file: generates N attendance rows (default 1M), then measures
+  1. raw LOAD DATA LOCAL INFILE of the file into a bare table (MariaDB/MySQL's limit),
+  2. this loader into MariaDB/MySQL (validation, normalisation, audit, duplicate check included),
+  3. pandas read_csv + to_sql (the notebook's commented-out path),
+  4. DuckDB: a bare INSERT ... FROM read_csv of the file, and this loader into DuckDB,
+each in its own process, and prints rows/s, peak memory and the ratios. Numbers depend on the
+machine and its load: compare the ratios, which are measured in the same run.
+
+    python bench/bench_load.py [--rows 1000000] [--skip-to-sql] [--memory-check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from loader.sample import generate  # noqa: E402
+
+DB = {k: os.environ.get(f"AKTU_DB_{k.upper()}", d) for k, d in
+      (("host", "127.0.0.1"), ("port", "3306"), ("user", "root"), ("password", ""))}
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    err = proc.stderr.read() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} failed:\n{err[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def python_snippet(code: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code)]
+
+
+def connect_snippet(database: str = "") -> str:
+    return (f"import pymysql; con = pymysql.connect(host={DB['host']!r}, port={int(DB['port'])}, "
+            f"user={DB['user']!r}, password={DB['password']!r}, charset='utf8mb4', "
+            f"local_infile=True, autocommit=True{', database=' + repr(database) if database else ''}); "
+            "cur = con.cursor()")
+
+
+def mysql(sql: str) -> None:
+    subprocess.run(python_snippet(connect_snippet() + f"\ncur.execute({sql!r})"), check=True)
+
+
+def loader_env(schema: str, duckdb_path: Path, profiles: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"AKTU_SCHEMA": schema, "AKTU_DUCKDB_PATH": str(duckdb_path),
+                "DBT_PROFILES_DIR": str(profiles)})
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-to-sql", action="store_true", help="skip the slow pandas baseline")
+    parser.add_argument("--memory-check", action="store_true",
+                        help="also load a quarter of the file, to show peak memory does not grow")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="aktu-bench-"))
+    schema = f"bench{uuid.uuid4().hex[:8]}"
+    try:
+        gen = generate(work / "gen", students=max(1, args.rows // 239), seed=7)
+        data = work / "data"
+        data.mkdir()
+        csv_path = data / "attendance_bench.csv"
+        with gen["attendance"].open() as src, csv_path.open("w") as out:
+            for i, line in enumerate(src):
+                if i > args.rows:
+                    break
+                out.write(line)
+        rows = sum(1 for _ in csv_path.open()) - 1
+        size_mb = csv_path.stat().st_size / 1e6
+        shutil.copy(ROOT / "profiles.example.yml", work / "profiles.yml")
+        env = loader_env(schema, work / "bench.duckdb", work)
+        results: list[tuple[str, float, float]] = []
+        print(f"file: {rows:,} attendance rows, {size_mb:.0f} MB; schema {schema}", file=sys.stderr)
+
+        bare = (f"create table `{schema}`.bare (college_code varchar(32), roll_no varchar(64), "
+                "dob date, course_code varchar(32), `date` date, status char(1)) "
+                "engine=InnoDB default charset=utf8mb4")
+        mysql(f"create database `{schema}` character set utf8mb4 collate utf8mb4_bin")
+        mysql(bare)
+        results.append(("MariaDB raw LOAD DATA LOCAL (bare table)", *measure(python_snippet(
+            connect_snippet() + textwrap.dedent(f"""
+            cur.execute("load data local infile '{csv_path}' into table `{schema}`.bare "
+                        "character set utf8mb4 fields terminated by ',' optionally enclosed by '\\"' "
+                        "escaped by '' lines terminated by '\\\\n' ignore 1 lines")
+            assert cur.rowcount == {rows}, cur.rowcount
+            """)))))
+        results.append(("MariaDB this loader", *measure(
+            [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
+             "--no-progress"], env)))
+        if args.memory_check:
+            quarter = work / "quarter"
+            quarter.mkdir()
+            with csv_path.open() as src, (quarter / "attendance_q.csv").open("w") as out:
+                for i, line in enumerate(src):
+                    if i > rows // 4:
+                        break
+                    out.write(line)
+            q_env = loader_env(schema + "q", work / "q.duckdb", work)
+            seconds, peak = measure([sys.executable, "-m", "loader", "load", str(quarter),
+                                     "--target", "mariadb", "--no-progress"], q_env)
+            mysql(f"drop database if exists `{schema}q_raw`")
+            print(f"memory check: a quarter of the file peaks at {peak:.0f} MB", file=sys.stderr)
+        if not args.skip_to_sql:
+            mysql(f"truncate table `{schema}`.bare")
+            url = (f"mysql+pymysql://{DB['user']}:{DB['password']}@{DB['host']}:{DB['port']}/"
+                   f"{schema}?charset=utf8mb4")
+            results.append(("MariaDB pandas read_csv + to_sql", *measure(python_snippet(f"""
+                import pandas as pd, sqlalchemy
+                engine = sqlalchemy.create_engine({url!r})
+                df = pd.read_csv({str(csv_path)!r})
+                df.to_sql("bare", engine, if_exists="append", index=False, chunksize=10000)
+                """))))
+        results.append(("DuckDB bare INSERT ... FROM read_csv", *measure(python_snippet(f"""
+            import duckdb
+            con = duckdb.connect({str(work / 'bare.duckdb')!r})
+            con.execute("create table bare as select * from read_csv('{csv_path}', header=true, "
+                        "all_varchar=true)")
+            """))))
+        results.append(("DuckDB this loader", *measure(
+            [sys.executable, "-m", "loader", "load", str(data), "--target", "duckdb",
+             "--no-progress"], env)))
+    finally:
+        for suffix in ("", "_raw"):
+            mysql(f"drop database if exists `{schema}{suffix}`")
+        shutil.rmtree(work, ignore_errors=True)
+
+    by_name = {name: seconds for name, seconds, _ in results}
+    print(f"\n{'method':44} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
+    for name, seconds, peak in results:
+        print(f"{name:44} {seconds:8.2f} {rows / seconds:10,.0f} {peak:8.0f}")
+    raw = by_name["MariaDB raw LOAD DATA LOCAL (bare table)"]
+    ours = by_name["MariaDB this loader"]
+    print(f"\nthis loader / raw LOAD DATA LOCAL (speed): {raw / ours:.2f}x   (target >= 0.9x)")
+    if "MariaDB pandas read_csv + to_sql" in by_name:
+        print(f"this loader / pandas to_sql (speed):       "
+              f"{by_name['MariaDB pandas read_csv + to_sql'] / ours:.2f}x   (target >= 5x)")
+    print(f"DuckDB: this loader / bare read_csv insert:  "
+          f"{by_name['DuckDB bare INSERT ... FROM read_csv'] / by_name['DuckDB this loader']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
