@@ -31,15 +31,21 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("out_dir", type=Path)
     sample.add_argument("--students", type=int, default=300)
     sample.add_argument("--seed", type=int, default=42)
+    sample.add_argument("--colleges", type=int, default=5,
+                        help="number of colleges (AKTU has ~750 affiliated colleges)")
+    sample.add_argument("--daily", action="store_true",
+                        help="one attendance file per class date, as colleges send them")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "sample":
-        paths = generate(args.out_dir, students=args.students, seed=args.seed)
-        for path in paths.values():
-            print(path)
+        paths = generate(args.out_dir, students=args.students, seed=args.seed,
+                         college_count=args.colleges, daily=args.daily)
+        for kind, path in paths.items():
+            print(path if kind != "attendance" or not args.daily
+                  else f"{args.out_dir}/attendance_<date>.csv (one per class date)")
         return 0
     try:
         target = load_target(args.target, args.profiles_dir, args.project_dir)

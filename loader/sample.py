@@ -76,8 +76,47 @@ def _courses(program_code: str) -> list[str]:
     return [f"{prefix}{400 + i}" for i in range(1, COURSES_PER_STUDENT + 1)]
 
 
-def _student(rng: random.Random, serial: int) -> Student:
-    college = rng.choices(COLLEGES, COLLEGE_WEIGHTS)[0]
+def colleges(count: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """College codes with their relative sizes: the five sample colleges, or, at AKTU scale
+    (~750 affiliated colleges), AKTU001..AKTUnnn with a long tail of small colleges (Zipf-like)."""
+    if count <= len(COLLEGES):
+        return COLLEGES[:count], COLLEGE_WEIGHTS[:count]
+    codes = tuple(f"AKTU{i:03d}" for i in range(1, count + 1))
+    return codes, tuple(1 / (rank ** 0.8) for rank in range(1, count + 1))
+
+
+class _AttendanceWriter:
+    """One attendance file for the semester, or one file per class date (`daily`), as the
+    colleges send them a day at a time."""
+
+    def __init__(self, out_dir: Path, daily: bool) -> None:
+        self.out_dir, self.daily = out_dir, daily
+        self.files: dict[str, tuple[object, object]] = {}
+
+    def _writer(self, day: str):  # noqa: ANN202 - a csv writer
+        name = f"attendance_{day}.csv" if self.daily else FILE_NAMES["attendance"]
+        if name not in self.files:
+            handle = (self.out_dir / name).open("w", encoding="utf-8", newline="")
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(ATTENDANCE_COLUMNS)
+            self.files[name] = (handle, writer)
+        return self.files[name][1]
+
+    def writerow(self, row: tuple[object, ...]) -> None:
+        self._writer(str(row[4])).writerow(row)
+
+    def paths(self) -> list[Path]:
+        return sorted(self.out_dir / name for name in self.files)
+
+    def close(self) -> None:
+        for handle, _ in self.files.values():
+            handle.close()  # type: ignore[attr-defined]
+
+
+def _student(rng: random.Random, serial: int,
+             college_codes: tuple[tuple[str, ...], tuple[float, ...]] = (COLLEGES, COLLEGE_WEIGHTS)
+             ) -> Student:
+    college = rng.choices(*college_codes)[0]
     program = rng.choices(list(PROGRAMS), PROGRAM_WEIGHTS)[0]
     year = rng.choice((2021, 2022, 2023))
     dob = date(2001, 1, 1) + timedelta(rng.randrange(5 * 365))
@@ -98,21 +137,25 @@ def _marks(rng: random.Random, attendance: float) -> tuple[int, int]:
     return internal, external
 
 
-def generate(out_dir: Path, students: int = 300, seed: int = 42) -> dict[str, Path]:
-    """Write the four files into out_dir; returns their paths by kind."""
+def generate(out_dir: Path, students: int = 300, seed: int = 42, college_count: int = 5,
+             daily: bool = False) -> dict[str, Path]:
+    """Write the four files into out_dir, streaming (memory does not grow with the number of
+    students); returns their paths by kind (attendance: the first file when `daily`)."""
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {k: out_dir / name for k, name in FILE_NAMES.items()}
+    paths = {k: out_dir / name for k, name in FILE_NAMES.items() if k != "attendance"}
     handles = {k: p.open("w", encoding="utf-8", newline="") for k, p in paths.items()}
+    attendance = _AttendanceWriter(out_dir, daily)
+    college_codes = colleges(college_count)
     try:
-        w = {k: csv.writer(h, lineterminator="\n") for k, h in handles.items()}
+        w: dict[str, object] = {k: csv.writer(h, lineterminator="\n") for k, h in handles.items()}
+        w["attendance"] = attendance
         w["students"].writerow(STUDENT_COLUMNS)
-        w["attendance"].writerow(ATTENDANCE_COLUMNS)
         w["exams"].writerow(EXAM_COLUMNS)
         w["placements"].writerow(PLACEMENT_COLUMNS)
         schedules: dict[str, list[str]] = {}
         for i in range(students):
-            s = _student(rng, 1001 + i)
+            s = _student(rng, 1001 + i, college_codes)
             w["students"].writerow((
                 s.roll_no, s.dob, rng.choices(GENDERS, GENDER_WEIGHTS)[0],
                 rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0], s.college_code, s.program_code,
@@ -155,4 +198,6 @@ def generate(out_dir: Path, students: int = 300, seed: int = 42) -> dict[str, Pa
     finally:
         for h in handles.values():
             h.close()
+        attendance.close()
+    paths["attendance"] = attendance.paths()[0]
     return paths
