@@ -89,8 +89,10 @@ def test_profiles_found_where_dbt_finds_them(tmp_path, monkeypatch):
         load_target("nope", profiles_dir=flag_dir)
 
 
-def test_example_profile_reads_env_vars(monkeypatch):
-    root = Path(__file__).resolve().parents[2]
+def test_example_profile_reads_env_vars(monkeypatch, tmp_path):
+    example = Path(__file__).resolve().parents[2] / "profiles.example.yml"
+    root = tmp_path
+    (root / "profiles.yml").write_text(example.read_text())
     monkeypatch.setenv("AKTU_DB_HOST", "db.example")
     monkeypatch.setenv("AKTU_DB_PORT", "3307")
     monkeypatch.setenv("AKTU_SCHEMA", "x")
