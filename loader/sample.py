@@ -28,6 +28,7 @@ PROGRAMS = {
     "MBA": ("Management", "MBA"),
 }
 PROGRAM_WEIGHTS = (6, 3, 3, 3, 2, 2)
+PROGRAM_YEARS = {"BTECH_CSE": 4, "BTECH_EE": 4, "BTECH_ME": 4, "BTECH_ECE": 4, "MCA": 2, "MBA": 2}
 GENDERS, GENDER_WEIGHTS = ("M", "F", "O"), (56, 43, 1)
 CATEGORIES, CATEGORY_WEIGHTS = ("GEN", "OBC", "SC", "ST", "EWS"), (38, 34, 18, 2, 8)
 STATES, STATE_WEIGHTS = ("UP", "Bihar", "MP", "Rajasthan", "Uttarakhand", "Delhi"), (70, 10, 6, 5, 5, 4)
@@ -142,6 +143,7 @@ def generate(out_dir: Path, students: int = 300, seed: int = 42, college_count: 
     """Write the four files into out_dir, streaming (memory does not grow with the number of
     students); returns their paths by kind (attendance: the first file when `daily`)."""
     rng = random.Random(seed)
+    placement_rng = random.Random(seed + 1_000_003)  # its own stream: offers don't move marks
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {k: out_dir / name for k, name in FILE_NAMES.items() if k != "attendance"}
     handles = {k: p.open("w", encoding="utf-8", newline="") for k, p in paths.items()}
@@ -182,12 +184,16 @@ def generate(out_dir: Path, students: int = 300, seed: int = 42, college_count: 
                 if has_exam:
                     internal, external = _marks(rng, present / len(dates) if has_attendance else p)
                     w["exams"].writerow(ident + (course, internal, external, internal + external))
-            if s.admission_year == 2021 and s.program_code.startswith("BTECH") or rng.random() < 0.1:
-                for _ in range(rng.choices((0, 1, 2, 3), (35, 45, 15, 5))[0]):
+            # Placement season: final-year students (passing in 2024 or 2025) get offers between
+            # August of the year before they pass and April of their passing year; ~30% get none.
+            passing_year = s.admission_year + PROGRAM_YEARS[s.program_code]
+            if passing_year in (2024, 2025) and placement_rng.random() < 0.7:
+                for _ in range(placement_rng.choices((1, 2, 3), (70, 22, 8))[0]):
                     w["placements"].writerow(ident + (
-                        rng.choice(COMPANIES), rng.choice(ROLES),
-                        round(rng.lognormvariate(1.6, 0.45), 2),
-                        (date(2023, 8, 1) + timedelta(rng.randrange(300))).isoformat(),
+                        placement_rng.choice(COMPANIES), placement_rng.choice(ROLES),
+                        round(placement_rng.lognormvariate(1.6, 0.45), 2),
+                        (date(passing_year - 1, 8, 1)
+                         + timedelta(placement_rng.randrange(272))).isoformat(),
                     ))
         # Rows whose roll_no/dob match no student: the notebook drops them without a word.
         ghost = ("AKTU001", "AKTU001-CSE-2022-9999", "2003-03-03")

@@ -28,6 +28,16 @@ def _attendance_file(folder: Path) -> tuple[Path, int]:
     return target, rows
 
 
+def _create_raw_tables(wh, folder: Path) -> None:
+    """Land a one-student master first, so the raw schema exists whenever the kill lands."""
+    master = folder / "master"
+    master.mkdir()
+    (master / "students_master.csv").write_text(
+        "roll_no,dob,gender,category,college_code,program_code,admission_year,domicile_state,"
+        "quota,disability_flag\nR1,2003-01-01,F,GEN,AKTU001,BTECH_CSE,2022,UP,GEN,False\n")
+    wh.load(master)
+
+
 def _count(wh, file_name: str) -> int:
     return int(wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')} "
                         f"where _source_file = '{file_name}'")["n"][0])
@@ -37,6 +47,7 @@ def _count(wh, file_name: str) -> int:
 def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, make_warehouse, tmp_path):
     wh = make_warehouse(engine)
     path, rows = _attendance_file(tmp_path)
+    _create_raw_tables(wh, tmp_path)
     outcomes = []
     for delay in KILL_AFTER_SECONDS:
         proc = subprocess.Popen(
