@@ -10,7 +10,9 @@ SAMPLE_SEED ?= 42
 TARGET ?= duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: demo test install load build docs serve-docs clean bench-load
+.PHONY: demo test install load build docs serve-docs clean bench-load bench-build
+.PHONY: install-spark test-spark bench-load-spark
+.PHONY: lint lint-install lint-sql lint-metadata lint-fix docs-test slim-build freshness
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +51,9 @@ demo: build docs
 serve-docs: docs
 	$(DBT) docs serve --target $(TARGET)
 
-test: install
+# In CI (CI=true) the Spark tier must run: the spark extra is installed first. Elsewhere make test
+# runs it when the extra is there (make install-spark) and skips it loudly when not.
+test: install $(if $(filter true 1 yes,$(CI)),install-spark)
 	$(BIN)/python -m pytest
 
 BENCH_ROWS ?= 1000000
@@ -57,5 +61,138 @@ bench-load: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python bench/bench_load.py --rows $(BENCH_ROWS) --memory-check
 
+BENCH_BUILD_ROWS ?= 1000000
+bench-build: install
+	$(BIN)/python bench/bench_build.py --rows $(BENCH_BUILD_ROWS)
+
 clean:
 	rm -rf target logs $(SAMPLE_DIR) aktu_dw.duckdb
+
+# --- lint (docs/lint.md) -------------------------------------------------------------------------
+#   make lint           sqlfluff on every model + dbt-score on the metadata (what CI runs)
+#   make lint-sql SQLFLUFF_PATHS="models/marts/core"   one folder or file
+#   make lint-fix FILES="models/marts/core/dim_students.sql"   let sqlfluff fix what it can
+# Both checks always run; the target fails if either does, after both have reported.
+LINT_DIR := target/lint
+SQLFLUFF_PATHS ?= $(wildcard models tests analyses snapshots)
+SQLFLUFF := $(BIN)/sqlfluff
+
+$(BIN)/.installed-lint: $(BIN)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,lint]"
+	touch $@
+
+lint-install: $(BIN)/.installed-lint
+
+lint: lint-install profiles.yml
+	@status=0; \
+	$(MAKE) --no-print-directory lint-sql || status=1; \
+	$(MAKE) --no-print-directory lint-metadata || status=1; \
+	if [ $$status -eq 0 ]; then echo "lint: passed"; else echo "lint: FAILED (details above)"; fi; \
+	exit $$status
+
+# sqlfluff exits 0 when the dbt templater skips a file it cannot compile, so the report below
+# fails on any skipped file, lists every violation as path:line:col, and ends with a per-file
+# summary (GitHub annotations too when GITHUB_ACTIONS=true).
+lint-sql: lint-install profiles.yml
+	@mkdir -p $(LINT_DIR)
+	@echo "lint: sqlfluff (dialect mysql, dbt templater, target mariadb: no server needed) on $(SQLFLUFF_PATHS)"
+	@$(SQLFLUFF) lint $(SQLFLUFF_PATHS) --format json --disable-progress-bar \
+	  > $(LINT_DIR)/sqlfluff.json 2> $(LINT_DIR)/sqlfluff.log; \
+	$(BIN)/python -c "$$SQLFLUFF_REPORT" $(LINT_DIR)/sqlfluff.json $(LINT_DIR)/sqlfluff.log $$?
+
+lint-fix: lint-install profiles.yml
+	$(SQLFLUFF) fix --disable-progress-bar $(or $(FILES),$(SQLFLUFF_PATHS))
+
+# dbt-score reads the manifest of a fresh `dbt parse` (its own target dir: target/ is untouched);
+# thresholds and disabled rules are in pyproject.toml [tool.dbt-score]. Then every var in
+# dbt_project.yml must be explained on a docs page (docs/*.md).
+lint-metadata: lint-install profiles.yml
+	@mkdir -p $(LINT_DIR)
+	@echo "lint: dbt-score (thresholds in pyproject.toml [tool.dbt-score])"
+	@DBT_TARGET_PATH=$(LINT_DIR)/dbt $(DBT) --quiet parse --no-partial-parse --target $(TARGET)
+	@status=0; \
+	$(BIN)/dbt-score lint --manifest $(LINT_DIR)/dbt/manifest.json --show failing-items || status=1; \
+	$(BIN)/python -c "$$VARS_DOCUMENTED" || status=1; \
+	exit $$status
+
+# The docs site in a real browser (needs chromium; skipped without it, a failure with CI=true).
+docs-test: install
+	$(BIN)/python -m pytest -q tests/integration/test_docs_site.py
+
+# When the loader last landed each kind of export (thresholds in models/staging/aktu/_aktu__sources.yml).
+freshness: install profiles.yml
+	$(DBT) source freshness --target $(TARGET)
+
+# Slim CI (.github/workflows/pr.yml): build and test only what changed against the manifest in
+# $(STATE) and everything downstream of it, reading unchanged parents from the relations that
+# manifest describes (--defer). Without a manifest there, everything is built.
+STATE ?= prod-artifacts
+slim-build: install profiles.yml
+	@if [ -f "$(STATE)/manifest.json" ]; then \
+	  echo "slim-build: state:modified+ against $(STATE)/manifest.json"; \
+	  $(DBT) build --target $(TARGET) --select state:modified+ --defer --state $(STATE); \
+	else \
+	  echo "slim-build: no $(STATE)/manifest.json - building everything"; \
+	  $(DBT) build --target $(TARGET); \
+	fi
+
+define SQLFLUFF_REPORT
+import collections, json, os, sys
+out, log, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(log, encoding="utf-8", errors="replace").read()
+try:
+    results = json.load(open(out, encoding="utf-8"))
+except ValueError:
+    sys.exit("lint: sqlfluff did not finish (exit %d):\n%s" % (rc, text[-4000:]))
+skipped = [line.strip() for line in text.splitlines()
+           if ("Skipped file" in line or "Skipping" in line) and "is disabled" not in line]
+gha = os.environ.get("GITHUB_ACTIONS") == "true"
+failing = collections.OrderedDict()
+for f in results:
+    for v in f["violations"]:
+        where = "%s:%s:%s" % (f["filepath"], v["start_line_no"], v["start_line_pos"])
+        print("%s: %s %s [%s]" % (where, v["code"], v["description"], v.get("name", "")))
+        if gha:
+            print("::error file=%s,line=%s,col=%s,title=sqlfluff %s::%s" % (
+                f["filepath"], v["start_line_no"], v["start_line_pos"], v["code"], v["description"]))
+        failing.setdefault(f["filepath"], collections.Counter())[v["code"]] += 1
+for line in skipped:
+    print("lint: NOT LINTED - " + line)
+print("sqlfluff: %d files linted, %d clean, %d failing, %d skipped" % (
+    len(results), len(results) - len(failing), len(failing), len(skipped)))
+for path, codes in failing.items():
+    print("  FAIL %s  %s" % (path, ", ".join("%s x%d" % kv for kv in sorted(codes.items()))))
+if failing or skipped or rc not in (0, 1):
+    sys.exit(1)
+endef
+export SQLFLUFF_REPORT
+
+define VARS_DOCUMENTED
+import glob, sys, yaml
+names = (yaml.safe_load(open("dbt_project.yml")).get("vars") or {}).keys()
+pages = glob.glob("docs/**/*.md", recursive=True) + glob.glob("models/**/*.md", recursive=True)
+text = "".join(open(p, encoding="utf-8").read() for p in pages)
+missing = [n for n in names if n not in text]
+for n in missing:
+    print("  FAIL var %s: in dbt_project.yml but on no docs page (docs/*.md)" % n)
+print("vars: %d in dbt_project.yml, %d explained on a docs page" % (len(names), len(names) - len(missing)))
+sys.exit(1 if missing else 0)
+endef
+export VARS_DOCUMENTED
+
+# --- Apache Spark (docs/spark.md) ----------------------------------------------------------------
+#   make install-spark   the spark extra (dbt-spark + pyspark, ~350 MB) on top of the base install
+#   make test-spark      the Spark tier alone (tests/integration/test_spark.py; needs Java 17)
+#   make demo TARGET=spark   the demo on a local Spark (warehouse and metastore in spark_dw/)
+$(BIN)/.installed-spark: $(BIN)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,spark]"
+	touch $@
+
+install-spark: $(BIN)/.installed-spark
+
+test-spark: install-spark
+	$(BIN)/python -m pytest tests/integration/test_spark.py
+
+bench-load-spark: install-spark
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench,spark]"
+	$(BIN)/python bench/bench_load.py --rows $(BENCH_ROWS) --spark

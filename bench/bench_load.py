@@ -5,10 +5,13 @@ One run, same machine, same file: generates N attendance rows (default 1M), then
   2. this loader into MariaDB/MySQL (validation, normalisation, audit, duplicate check included),
   3. pandas read_csv + to_sql (the notebook's commented-out path),
   4. DuckDB: a bare INSERT ... FROM read_csv of the file, and this loader into DuckDB,
+  5. with --spark (the spark extra and Java 17): a local Spark (the profile's `spark` target):
+     its start-up alone, a bare CREATE TABLE ... USING parquet AS SELECT from Spark's CSV reader,
+     and this loader into Spark; every Spark figure includes the JVM's start-up,
 each in its own process, and prints rows/s, peak memory and the ratios. Numbers depend on the
 machine and its load: compare the ratios, which are measured in the same run.
 
-    python bench/bench_load.py [--rows 1000000] [--skip-to-sql] [--memory-check]
+    python bench/bench_load.py [--rows 1000000] [--skip-to-sql] [--memory-check] [--spark]
 """
 
 from __future__ import annotations
@@ -68,12 +71,48 @@ def loader_env(schema: str, duckdb_path: Path, profiles: Path) -> dict[str, str]
     return env
 
 
+def spark_results(work: Path, csv_path: Path, data: Path, schema: str,
+                  rows: int) -> list[tuple[str, float, float]]:
+    """The local Spark of the profile's `spark` target (its own warehouse folder here). Peak MB
+    is the Python process's: the JVM's memory is its own (spark.driver.memory, 2g by default)."""
+    env = loader_env(schema, work / "unused.duckdb", work)
+    env["AKTU_SPARK_DIR"] = str(work / "spark")
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from loader.profiles import load_target
+        from pyspark.sql import SparkSession
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in load_target("spark", profiles_dir={str(work)!r}).spark.server_side_parameters:
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        """)
+    results = [("Spark start-up alone (JVM, metastore)", *measure(python_snippet(
+        session + 'spark.sql("show schemas").collect()\nspark.stop()\n'), env))]
+    results.append(("Spark bare CTAS from its CSV reader", *measure(python_snippet(
+        session + textwrap.dedent(f"""
+        spark.sql("create schema if not exists {schema}_bare")
+        spark.sql("create table {schema}_bare.bare using parquet as select * from "
+                  "csv.`{csv_path.as_uri()}`")
+        n = spark.sql("select count(*) from {schema}_bare.bare").collect()[0][0]
+        assert n == {rows + 1}, n  # the header is a row for the bare reader
+        spark.stop()
+        """)), env)))
+    results.append(("Spark this loader", *measure(
+        [sys.executable, "-m", "loader", "load", str(data), "--target", "spark",
+         "--no-progress"], env)))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-to-sql", action="store_true", help="skip the slow pandas baseline")
     parser.add_argument("--memory-check", action="store_true",
                         help="also load a quarter of the file, to show peak memory does not grow")
+    parser.add_argument("--spark", action="store_true",
+                        help="also measure a local Spark (pip install -e '.[spark]', Java 17)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="aktu-bench-"))
@@ -142,6 +181,8 @@ def main() -> int:
         results.append(("DuckDB this loader", *measure(
             [sys.executable, "-m", "loader", "load", str(data), "--target", "duckdb",
              "--no-progress"], env)))
+        if args.spark:
+            results += spark_results(work, csv_path, data, schema, rows)
     finally:
         for suffix in ("", "_raw"):
             mysql(f"drop database if exists `{schema}{suffix}`")
@@ -159,6 +200,14 @@ def main() -> int:
               f"{by_name['MariaDB pandas read_csv + to_sql'] / ours:.2f}x   (target >= 5x)")
     print(f"DuckDB: this loader / bare read_csv insert:  "
           f"{by_name['DuckDB bare INSERT ... FROM read_csv'] / by_name['DuckDB this loader']:.2f}x")
+    if "Spark this loader" in by_name:
+        start = by_name["Spark start-up alone (JVM, metastore)"]
+        spark = by_name["Spark this loader"]
+        print(f"Spark: this loader / bare CTAS (speed):      "
+              f"{by_name['Spark bare CTAS from its CSV reader'] / spark:.2f}x")
+        print(f"Spark: this loader less start-up: {spark - start:.2f} s "
+              f"({rows / max(spark - start, 1e-9):,.0f} rows/s); the Spark loader takes "
+              f"{spark / ours:.2f}x the MariaDB loader's time")
     return 0
 
 

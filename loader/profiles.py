@@ -18,9 +18,37 @@ class ProfileError(Exception):
 
 
 @dataclass(frozen=True)
+class SparkSettings:
+    """A `type: spark` target (dbt-spark's keys; loader/spark_warehouse.py reads them).
+
+    method: session (a Spark inside this process: pyspark), thrift (a Spark Thrift server) or
+    http (a Databricks-style cluster endpoint over HTTPS). staging_dir / staging_uri: where the
+    loader writes each file's Parquet and where Spark reads it (the same folder as this machine
+    and the cluster see it, e.g. a mounted bucket and its s3a:// address); see docs/spark.md."""
+
+    method: str
+    host: str = "NA"
+    port: int = 443
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    cluster: str | None = None
+    endpoint: str | None = None
+    organization: str = "0"
+    auth: str | None = None
+    kerberos_service_name: str | None = None
+    use_ssl: bool = False
+    connect_retries: int = 0
+    connect_timeout: int = 10
+    server_side_parameters: tuple[tuple[str, str], ...] = ()
+    staging_dir: str | None = None
+    staging_uri: str | None = None
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
-    type: str  # duckdb | mariadb | mysql
+    type: str  # duckdb | mariadb | mysql | spark
     schema: str
     path: str | None = None  # duckdb
     host: str = "127.0.0.1"
@@ -28,6 +56,7 @@ class Target:
     user: str = "root"
     password: str = ""
     charset: str = "utf8mb4"
+    spark: SparkSettings | None = None  # spark
 
     @property
     def raw_schema(self) -> str:
@@ -110,5 +139,42 @@ def load_target(
             password=out.get("password", "") or "",
             charset=out.get("charset", "utf8mb4") or "utf8mb4",
         )
+    if kind == "spark":
+        return _spark_target(path, name, out)
     raise ProfileError(f"{path}: target {name!r} has type {kind!r}; the loader knows "
-                       "duckdb, mariadb and mysql")
+                       "duckdb, mariadb, mysql and spark")
+
+
+def _spark_target(path: Path, name: str, out: dict[str, Any]) -> Target:
+    method = str(out.get("method") or "")
+    if method not in ("session", "thrift", "http"):
+        raise ProfileError(f"{path}: target {name!r} (type spark) has method {method!r}; the loader "
+                           "knows session, thrift and http")
+    if "schema" not in out:
+        raise ProfileError(f"{path}: target {name!r} (type spark) has no schema")
+
+    def opt(key: str) -> str | None:
+        value = out.get(key)
+        return None if value in (None, "") else str(value)
+
+    settings = SparkSettings(
+        method=method,
+        host=str(out.get("host", "NA")),
+        port=int(out.get("port", 443)),
+        user=opt("user"),
+        password=opt("password"),
+        token=opt("token"),
+        cluster=opt("cluster"),
+        endpoint=opt("endpoint"),
+        organization=str(out.get("organization", "0")),
+        auth=opt("auth"),
+        kerberos_service_name=opt("kerberos_service_name"),
+        use_ssl=str(out.get("use_ssl", False)).lower() in ("true", "1", "yes"),
+        connect_retries=int(out.get("connect_retries", 0)),
+        connect_timeout=int(out.get("connect_timeout", 10)),
+        server_side_parameters=tuple(
+            (str(k), str(v)) for k, v in (out.get("server_side_parameters") or {}).items()),
+        staging_dir=opt("loader_staging_dir"),
+        staging_uri=opt("loader_staging_uri"),
+    )
+    return Target(name=name, type="spark", schema=str(out["schema"]), spark=settings)

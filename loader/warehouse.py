@@ -372,4 +372,9 @@ class MySQLFileLoad:
 def connect(target: Target) -> Warehouse:
     if target.type == "duckdb":
         return DuckDBWarehouse(target)
+    if target.type == "spark":
+        # Imported here: pyspark / dbt-spark are the optional `spark` extra.
+        from loader.spark_warehouse import SparkWarehouse
+
+        return SparkWarehouse(target)
     return MySQLWarehouse(target)

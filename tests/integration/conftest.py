@@ -8,10 +8,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engines import Warehouse, mariadb_problem  # noqa: E402
+from engines import Warehouse, mariadb_problem, spark_problem  # noqa: E402
 
 ENGINES = ("duckdb", "mariadb")
 _MARIADB_PROBLEM: list[str | None] = []
+_SPARK_PROBLEM: list[str | None] = []
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _mariadb_status() -> str | None:
@@ -21,7 +26,17 @@ def _mariadb_status() -> str | None:
 
 
 def require_engine(engine: str) -> None:
-    """Skip loudly without a MariaDB server; in CI (CI=true) that is a failure instead."""
+    """Skip loudly without a MariaDB server, or without pyspark/Java for Spark; in CI (CI=true)
+    that is a failure instead."""
+    if engine == "spark":
+        if not _SPARK_PROBLEM:
+            _SPARK_PROBLEM.append(spark_problem())
+        if _SPARK_PROBLEM[0] is None:
+            return
+        message = f"Spark tier NOT RUN: {_SPARK_PROBLEM[0]}"
+        if _in_ci():
+            pytest.fail(message + " - in CI this tier must run", pytrace=False)
+        pytest.skip(message)
     if engine != "mariadb":
         return
     problem = _mariadb_status()
@@ -37,6 +52,9 @@ def require_engine(engine: str) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
     if _MARIADB_PROBLEM and _MARIADB_PROBLEM[0] is not None:
         terminalreporter.write_sep("!", "MariaDB/MySQL tier was NOT run: " + _MARIADB_PROBLEM[0],
+                                   red=True, bold=True)
+    if _SPARK_PROBLEM and _SPARK_PROBLEM[0] is not None:
+        terminalreporter.write_sep("!", "Spark tier was NOT run: " + _SPARK_PROBLEM[0],
                                    red=True, bold=True)
 
 

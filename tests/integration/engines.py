@@ -1,15 +1,26 @@
 """Throwaway warehouses for tests: a DuckDB file or a set of MariaDB/MySQL schemas, each with
-its own schema name, so tests never touch a developer's `aktu_dw` and can run side by side."""
+its own schema name, so tests never touch a developer's `aktu_dw` and can run side by side.
+
+Spark (engine "spark", the profile's `spark` target, method session): one local Spark per test
+process, started on first use with the profile's own settings and a throwaway warehouse folder and
+metastore. Its embedded metastore (Derby) admits one process, so on Spark the loader and dbt run
+inside the test process (loader.cli.main, dbtRunner) on that same session, each Warehouse in its
+own schemas, and queries go through the session too."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -43,11 +54,69 @@ def mariadb_problem() -> str | None:
         return f"{type(exc).__name__}: {exc}"
 
 
+def spark_problem() -> str | None:
+    """None when a local Spark can run here (pyspark, dbt-spark and Java), else why not."""
+    try:
+        import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        return (f"{exc.name} is not installed (the optional extra: "
+                "pip install -c constraints.txt -e '.[test,spark]')")
+    java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else None
+    if not (java and java.exists()) and shutil.which("java") is None:
+        return "no Java runtime (Spark needs Java 17: apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+# The one local Spark of this test process: its folder (warehouse + metastore) and session.
+_SPARK: dict[str, object] = {}
+# dbt's privacy hook asks information_schema.tables whether a hash key is installed; Spark has
+# no information_schema, so Spark builds say compat (the notebook's SHA-256, as the parity tests
+# need anyway). See docs/spark.md.
+SPARK_DBT_VARS = "{aktu_privacy_student_hash_mode: compat}"
+
+
+def spark_dir() -> Path:
+    if "dir" not in _SPARK:
+        folder = Path(tempfile.mkdtemp(prefix="aktu-spark-tests-"))
+        _SPARK["dir"] = folder
+        atexit.register(shutil.rmtree, folder, True)
+    return _SPARK["dir"]  # type: ignore[return-value]
+
+
+def spark_session(parameters: tuple[tuple[str, str], ...]):
+    """The process's SparkSession, started with the profile's server_side_parameters."""
+    if "session" not in _SPARK:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in parameters:
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        _SPARK["session"] = session
+        atexit.register(session.stop)
+    return _SPARK["session"]
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @dataclass
 class Warehouse:
     """One engine, one throwaway schema prefix, one profiles dir: load, build, query."""
 
-    engine: str  # duckdb | mariadb
+    engine: str  # duckdb | mariadb | spark
     workdir: Path
     schema: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
 
@@ -69,7 +138,20 @@ class Warehouse:
             "DBT_LOG_PATH": str(self.workdir / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         })
+        if self.engine == "spark":
+            env["AKTU_SPARK_DIR"] = str(spark_dir())
+            env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         return env
+
+    def spark(self):
+        """The test process's SparkSession, started with this profile's Spark settings."""
+        if "session" not in _SPARK:
+            from loader.profiles import load_target
+
+            with _environment(self.env()):
+                target = load_target("spark", profiles_dir=self.workdir, project_dir=PROJECT_DIR)
+            spark_session(target.spark.server_side_parameters)
+        return _SPARK["session"]
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(list(args), cwd=PROJECT_DIR, env=self.env(), text=True,
@@ -80,18 +162,61 @@ class Warehouse:
         return proc
 
     def load(self, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+        if self.engine == "spark":
+            return self._load_in_process(data_dir, check)
         return self.run(sys.executable, "-m", "loader", "load", str(data_dir),
                         "--target", self.engine, check=check)
 
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        if self.engine == "spark":
+            return self._dbt_in_process(args, check)
         dbt = str(Path(sys.executable).with_name("dbt"))
         return self.run(dbt, *args, "--target", self.engine, check=check)
+
+    def _load_in_process(self, data_dir: Path, check: bool) -> subprocess.CompletedProcess[str]:
+        """`python -m loader load DATA_DIR --target spark`, run in this process (one Spark)."""
+        from loader.cli import main
+
+        self.spark()
+        args = ["load", str(data_dir), "--target", "spark", "--no-progress",
+                "--project-dir", str(PROJECT_DIR)]
+        out, err = io.StringIO(), io.StringIO()
+        with _environment(self.env()), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            code = main(args)
+        proc = subprocess.CompletedProcess(["python", "-m", "loader", *args], code,
+                                           out.getvalue(), err.getvalue())
+        if check and code != 0:
+            raise AssertionError(f"loader exited {code}\n--- stderr\n{proc.stderr[-6000:]}")
+        return proc
+
+    def _dbt_in_process(self, args: tuple[str, ...], check: bool) -> subprocess.CompletedProcess[str]:
+        """`dbt ARGS --target spark`, run in this process with dbtRunner (one Spark)."""
+        from dbt.cli.main import dbtRunner
+
+        self.spark()
+        argv = [*args, "--target", "spark", "--project-dir", str(PROJECT_DIR)]
+        if "--vars" not in args:
+            argv += ["--vars", SPARK_DBT_VARS]
+        with _environment(self.env()):
+            result = dbtRunner().invoke(argv)
+        log = self.workdir / "logs" / "dbt.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        code = 0 if result.success else 1
+        if check and code != 0:
+            raise AssertionError(f"dbt {' '.join(argv)} failed ({result.exception})\n"
+                                 f"--- dbt.log (end)\n{text[-6000:]}")
+        return subprocess.CompletedProcess(["dbt", *argv], code, "", text)
 
     def relation(self, layer: str, name: str) -> str:
         q = '"' if self.engine == "duckdb" else "`"
         return f"{q}{self.schema}_{layer}{q}.{q}{name}{q}"
 
     def query(self, sql: str) -> pd.DataFrame:
+        if self.engine == "spark":
+            frame = self.spark().sql(sql)
+            rows = [tuple(row) for row in frame.collect()]
+            return pd.DataFrame(rows, columns=frame.columns)
         if self.engine == "duckdb":
             import duckdb
 
@@ -114,6 +239,12 @@ class Warehouse:
 
     def drop(self) -> None:
         if self.engine == "duckdb":
+            return
+        if self.engine == "spark":
+            if "session" in _SPARK:
+                spark = self.spark()
+                for row in spark.sql(f"show schemas like '{self.schema}_*'").collect():
+                    spark.sql(f"drop schema if exists `{row[0]}` cascade")
             return
         con = mysql_connect()
         try:

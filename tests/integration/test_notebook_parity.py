@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from marts import CORE_MARTS
+from parity import assert_frames_agree
 from reference import run_notebook
 
 SEEDS = (3, 17, 42)
 ENGINES = ("duckdb", "mariadb")
 TOL = 1e-9
+SMALL_CELL = 10  # var aktu_small_cell_min_students
 
 
 @pytest.fixture(params=[(e, s) for e in ENGINES for s in SEEDS],
@@ -74,17 +77,23 @@ def test_overall_pearson_r(case):
                                            ("program", "program_code"),
                                            ("course", "course_code")])
 def test_pearson_r_per_scope(case, scope, column):
+    """The notebook's correlation per group; a group of fewer than 10 students shows none."""
     wh, nb = case
     corr = wh.table("marts", "mart_attendance_marks_correlation")
     ours = corr[corr["scope"] == scope].set_index("scope_value")
     attrs = nb.students[["student_hash", "college_code", "program_code"]]
     pairs = nb.corr_df.dropna().merge(attrs, on="student_hash")
-    expected = {k: (len(g), g["attendance_pct"].corr(g["total_marks"]))
+    expected = {k: (g["student_hash"].nunique(), len(g), g["attendance_pct"].corr(g["total_marks"]))
                 for k, g in pairs.groupby(column)}
     assert set(ours.index) == set(expected)
-    for key, (n, r) in expected.items():
-        assert int(ours.loc[key, "n_pairs"]) == n
-        got = ours.loc[key, "pearson_r"]
+    for key, (students, n, r) in expected.items():
+        row = ours.loc[key]
+        assert bool(row["is_small_cell"]) == (students < SMALL_CELL), key
+        if students < SMALL_CELL:
+            assert all(pd.isna(row[c]) for c in ("n_students", "n_pairs", "pearson_r")), key
+            continue
+        assert (int(row["n_students"]), int(row["n_pairs"])) == (students, n)
+        got = row["pearson_r"]
         if r is None or (isinstance(r, float) and math.isnan(r)):
             assert got is None or pd.isna(got)
         else:
@@ -128,39 +137,8 @@ def test_no_roll_no_or_dob_downstream_of_staging(case):
             assert not columns & {"roll_no", "dob"}, (layer, name)
 
 
-def _text(value: object) -> str | None:
-    """A cell as comparable text: DuckDB hands dates back as timestamps, pymysql as dates."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    return str(value)
-
-
 def test_engines_agree_row_for_row(built):
     duck, _ = built("duckdb", 42)
     maria, _ = built("mariadb", 42)
-    marts = {
-        "dim_students": ["student_hash"],
-        "fct_student_course_attendance": ["student_hash", "course_code"],
-        "fct_student_course_performance": ["student_hash", "course_code"],
-        "mart_attendance_marks_correlation": ["scope", "scope_value"],
-        "rpt_orphan_rows": ["file_kind"],
-    }
-    for name, key in marts.items():
-        a = duck.table("marts", name).sort_values(key, na_position="first").reset_index(drop=True)
-        b = maria.table("marts", name).sort_values(key, na_position="first").reset_index(drop=True)
-        assert list(a.columns) == list(b.columns), name
-        assert len(a) == len(b), name
-        for column in a.columns:
-            x, y = a[column], b[column]
-            if column.startswith(("is_", "has_")):
-                x, y = x.astype("boolean"), y.astype("boolean")
-            if pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
-                xs = pd.to_numeric(x, errors="coerce").astype(float)
-                ys = pd.to_numeric(y, errors="coerce").astype(float)
-                assert (xs.isna() == ys.isna()).all(), (name, column)
-                diff = np.abs(xs - ys)[~xs.isna()]
-                assert diff.empty or diff.max() <= TOL, (name, column, diff.max())
-            else:
-                assert [_text(v) for v in x] == [_text(v) for v in y], (name, column)
+    for name in CORE_MARTS:
+        assert_frames_agree(name, duck.table("marts", name), maria.table("marts", name))

@@ -1,14 +1,31 @@
--- One row per (student_hash, course_code) seen in attendance, orphans included:
--- the marts decide what to keep. present_flag is 0/1, so its sum is the classes attended.
+-- One row per (student_hash, course_code) seen in attendance, orphans included: the marts decide
+-- what to keep. Incremental: each run adds the rows loaded since the last one (a day's file) to
+-- the pairs they touch; a re-export that replaced counted rows triggers a full rebuild
+-- (macros/performance/incremental.sql). present_flag is 0/1, so its sum is the classes attended.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['student_hash', 'course_code'],
+        incremental_strategy='delete+insert',
+        pre_hook="{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__attendance'), 'loaded_at', 'last_loaded_at') }}",
+        post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
+    )
+}}
+
 with
 
 attendance as (
 
     select * from {{ ref('stg_aktu__attendance') }}
+    {% if is_incremental() %}
+    where loaded_at > (
+        select coalesce(max(last_loaded_at), {{ watermark_floor() }}) from {{ this }}
+    )
+    {% endif %}
 
 ),
 
-summed as (
+new_rows_summed as (
 
     select
         student_hash,
@@ -16,11 +33,72 @@ summed as (
         count(*) as classes_held,
         sum(present_flag) as classes_attended,
         min(class_date) as first_class_date,
-        max(class_date) as last_class_date
+        max(class_date) as last_class_date,
+        max(loaded_at) as last_loaded_at
 
     from attendance
     group by student_hash, course_code
 
+),
+
+{% if is_incremental() %}
+previous as (
+
+    select this_model.*
+    from {{ this }} as this_model
+    inner join new_rows_summed
+        on this_model.student_hash = new_rows_summed.student_hash
+        and this_model.course_code = new_rows_summed.course_code
+
+),
+
+combined as (
+
+    select
+        new_rows_summed.student_hash,
+        new_rows_summed.course_code,
+        new_rows_summed.classes_held + coalesce(previous.classes_held, 0) as classes_held,
+        new_rows_summed.classes_attended + coalesce(previous.classes_attended, 0)
+            as classes_attended,
+        case
+            when previous.first_class_date < new_rows_summed.first_class_date
+                then previous.first_class_date
+            else new_rows_summed.first_class_date
+        end as first_class_date,
+        case
+            when previous.last_class_date > new_rows_summed.last_class_date
+                then previous.last_class_date
+            else new_rows_summed.last_class_date
+        end as last_class_date,
+        new_rows_summed.last_loaded_at
+
+    from new_rows_summed
+    left join previous
+        on new_rows_summed.student_hash = previous.student_hash
+        and new_rows_summed.course_code = previous.course_code
+
+),
+{% else %}
+combined as (
+
+    select * from new_rows_summed
+
+),
+{% endif %}
+
+final as (
+
+    select
+        {{ as_varchar('student_hash', 64) }} as student_hash,
+        {{ as_varchar('course_code', 32) }} as course_code,
+        {{ as_bigint('classes_held') }} as classes_held,
+        {{ as_bigint('classes_attended') }} as classes_attended,
+        {{ as_date('first_class_date') }} as first_class_date,
+        {{ as_date('last_class_date') }} as last_class_date,
+        {{ as_datetime('last_loaded_at') }} as last_loaded_at
+
+    from combined
+
 )
 
-select * from summed
+select * from final

@@ -1,5 +1,8 @@
 -- Attendance per student and course, for students in the master only (the notebook's inner
 -- effect: rows whose roll_no/dob match no student get no hash and drop out; see rpt_orphan_rows).
+-- Rebuilt each run from the compact per-pair aggregate, never from the daily attendance rows.
+{{ config(post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}") }}
+
 with
 
 attendance as (

@@ -1,5 +1,7 @@
 -- The notebook's corr_df: one row per (student_hash, course_code) in the exam results of a
 -- student in the master, with that pair's attendance (null when no attendance was recorded).
+{{ config(post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}") }}
+
 with
 
 exams as (

@@ -1,5 +1,7 @@
 -- One row per student pseudonym. roll_no and dob stop at staging: they are not carried here.
 -- A student listed in several master files keeps the attributes of the most recent load.
+{{ config(post_hook="{{ aktu_index(['student_hash'], unique=true) }}") }}
+
 with
 
 students as (

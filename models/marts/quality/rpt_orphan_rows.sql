@@ -1,43 +1,59 @@
 -- Rows the notebook drops without a word: attendance, exam and placement rows whose
 -- college_code-roll_no-dob matches no student in the master. One row per file kind, zero included.
+-- Attendance is counted from its per-pair aggregate (orphans included there), not re-read row
+-- by row.
 with
 
+-- One row per student: a student listed in several master files must not multiply the join.
 students as (
 
-    select student_hash from {{ ref('stg_aktu__students') }}
+    select distinct student_hash from {{ ref('stg_aktu__students') }}
 
 ),
 
-attendance as (
+attendance_pairs as (
 
-    select student_hash from {{ ref('stg_aktu__attendance') }}
+    select
+        student_hash,
+        classes_held as source_rows
+    from {{ ref('int_attendance_summed_to_student_courses') }}
 
 ),
 
 exam_results as (
 
-    select student_hash from {{ ref('stg_aktu__exam_results') }}
+    select
+        student_hash,
+        1 as source_rows
+    from {{ ref('stg_aktu__exam_results') }}
 
 ),
 
 placements as (
 
-    select student_hash from {{ ref('stg_aktu__placements') }}
+    select
+        student_hash,
+        1 as source_rows
+    from {{ ref('stg_aktu__placements') }}
 
 ),
 
-{% set kinds = ['attendance', 'exam_results', 'placements'] %}
-{% for kind in kinds %}
+{% set kinds = {
+    'attendance': 'attendance_pairs',
+    'exam_results': 'exam_results',
+    'placements': 'placements'} %}
+{% for kind, relation in kinds.items() %}
 {{ kind }}_counted as (
 
     select
         '{{ kind }}' as file_kind,
-        count(*) as total_rows,
-        sum(case when students.student_hash is null then 1 else 0 end) as orphan_rows
+        sum({{ relation }}.source_rows) as total_rows,
+        sum(case when students.student_hash is null then {{ relation }}.source_rows else 0 end)
+            as orphan_rows
 
-    from {{ kind }}
-    left join (select distinct student_hash from students) as students
-        on {{ kind }}.student_hash = students.student_hash
+    from {{ relation }}
+    left join students
+        on {{ relation }}.student_hash = students.student_hash
 
 ),
 {% endfor %}
@@ -55,7 +71,7 @@ final as (
 
     select
         {{ as_varchar('file_kind', 32) }} as file_kind,
-        {{ as_bigint('total_rows') }} as total_rows,
+        {{ as_bigint('coalesce(total_rows, 0)') }} as total_rows,
         {{ as_bigint('coalesce(orphan_rows, 0)') }} as orphan_rows,
         {{ as_double(safe_divide('100 * ' ~ as_double('coalesce(orphan_rows, 0)'), 'total_rows')) }}
             as orphan_pct

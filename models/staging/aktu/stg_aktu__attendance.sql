@@ -16,7 +16,8 @@ renamed as (
         course_code,
         {{ as_date('date') }} as class_date,
         status as attendance_status,
-        -- The notebook's present_flag: 1 for P, 0 for A (the loader has already refused any other code).
+        -- The notebook's present_flag: 1 for P, 0 for A (the loader has already refused any
+        -- other code).
         case when status = 'P' then 1 else 0 end as present_flag,
         _source_file as source_file,
         _source_line as source_line,
