@@ -14,7 +14,9 @@ import pytest
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
-KILL_AFTER_SECONDS = (0.3, 0.9, 1.6, 2.5)
+# Seconds after the loader reports its first progress (its transaction is open by then) at which
+# each attempt kills it; an attempt whose load has already finished kills nothing.
+KILL_AFTER_PROGRESS = (0.0, 0.15, 0.4, 0.8)
 
 
 def _attendance_file(folder: Path) -> tuple[Path, int]:
@@ -38,6 +40,23 @@ def _create_raw_tables(wh, folder: Path) -> None:
     wh.load(master)
 
 
+def _start_and_kill(wh, engine: str, folder: Path, delay: float) -> int | None:
+    """Start a load, wait for its first progress report, wait `delay`, SIGKILL it; the exit code."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loader", "load", str(folder), "--target", engine,
+         "--chunk-rows", "20000", "--progress"],
+        cwd=Path(__file__).resolve().parents[2], env=wh.env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    while (char := proc.stderr.read(1)) and char != b"\r":
+        pass  # the progress bar's first carriage return: parsing has begun, inside the load
+    time.sleep(delay)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.stderr.close()
+    return proc.wait()
+
+
 def _count(wh, file_name: str) -> int:
     return int(wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')} "
                         f"where _source_file = '{file_name}'")["n"][0])
@@ -49,19 +68,11 @@ def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, make_war
     path, rows = _attendance_file(tmp_path)
     _create_raw_tables(wh, tmp_path)
     outcomes = []
-    for delay in KILL_AFTER_SECONDS:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "loader", "load", str(path.parent), "--target", engine,
-             "--chunk-rows", "20000"],
-            cwd=Path(__file__).resolve().parents[2], env=wh.env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    for delay in KILL_AFTER_PROGRESS:
+        code = _start_and_kill(wh, engine, path.parent, delay)
         landed = _count(wh, path.name)
         assert landed in (0, rows), f"killed after {delay}s: {landed} of {rows} rows partially landed"
-        outcomes.append((delay, proc.returncode, landed))
+        outcomes.append((delay, code, landed))
         if landed == rows:
             break
     assert any(code == -signal.SIGKILL for _, code, _ in outcomes), \
@@ -84,16 +95,8 @@ def test_killed_re_export_keeps_the_previous_version(engine, make_warehouse, tmp
     path.write_text("".join(lines[:1001]))  # version 1: 1000 rows
     wh.load(path.parent)
     path.write_text("".join(lines))  # the corrected, complete re-export
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "loader", "load", str(path.parent), "--target", engine,
-         "--chunk-rows", "20000"],
-        cwd=Path(__file__).resolve().parents[2], env=wh.env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.8)
-    killed = proc.poll() is None
-    if killed:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert _count(wh, path.name) == (1000 if killed else rows)
+    killed = _start_and_kill(wh, engine, path.parent, 0.0) == -signal.SIGKILL
+    assert killed, "the re-export finished before it could be killed"
+    assert _count(wh, path.name) == 1000
     wh.load(path.parent)
     assert _count(wh, path.name) == rows
