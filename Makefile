@@ -44,7 +44,7 @@ demo: build docs
 	  | sed -n '/| scope/,$$p'
 	@echo
 	@echo "sample exports:   $(SAMPLE_DIR)/"
-	@echo "warehouse:        $${AKTU_DUCKDB_PATH:-aktu_dw.duckdb} (DuckDB; schemas aktu_dw_raw, aktu_dw_staging, aktu_dw_intermediate, aktu_dw_marts)"
+	@echo "warehouse:        $${AKTU_DUCKDB_PATH:-aktu_dw.duckdb} (DuckDB; schemas aktu_dw_raw, _staging, _intermediate, _marts, _reference)"
 	@echo "docs site:        target/static_index.html (one file: open it in a browser), or 'make serve-docs'"
 	@echo "overall correlation (attendance vs total marks) is the pearson_r above."
 
