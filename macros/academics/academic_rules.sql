@@ -147,3 +147,19 @@
     then 1 else 0
   end
 {%- endmacro %}
+
+{#
+  The marking scheme (a row of int_courses_joined_to_mark_schemes) that applies to a student's
+  admission batch: first_admission_year <= batch <= last_admission_year, either bound open when
+  null. The join condition shared by fct_exam_results and dq_marks_beyond_maxima.
+#}
+{% macro academics_scheme_applies(schemes, admission_year) -%}
+(
+            {{ schemes }}.first_admission_year is null
+            or {{ admission_year }} >= {{ schemes }}.first_admission_year
+        )
+        and (
+            {{ schemes }}.last_admission_year is null
+            or {{ admission_year }} <= {{ schemes }}.last_admission_year
+        )
+{%- endmacro %}

@@ -14,7 +14,11 @@
   {%- endif -%}
 {%- endmacro %}
 
-{% macro mysql__get_empty_schema_sql(columns) %}
+{#
+  dbt's empty-schema select with each declared type passed through an engine's mapping to the
+  type its CAST accepts (mysql_cast_type_for here, spark_cast_type_for in macros/spark/).
+#}
+{% macro empty_schema_sql_with(columns, cast_type_for) %}
     {%- set col_err = [] -%}
     select
     {% for i in columns %}
@@ -23,11 +27,15 @@
         {%- do col_err.append(col['name']) -%}
       {%- endif -%}
       {% set col_name = adapter.quote(col['name']) if col.get('quote') else col['name'] %}
-      cast(null as {{ mysql_cast_type_for(col.get('data_type', '')) }}) as {{ col_name }}{{ ", " if not loop.last }}
+      cast(null as {{ cast_type_for(col.get('data_type', '')) }}) as {{ col_name }}{{ ", " if not loop.last }}
     {%- endfor -%}
     {%- if (col_err | length) > 0 -%}
       {{ exceptions.column_type_missing(column_names=col_err) }}
     {%- endif -%}
+{% endmacro %}
+
+{% macro mysql__get_empty_schema_sql(columns) %}
+  {{ return(empty_schema_sql_with(columns, mysql_cast_type_for)) }}
 {% endmacro %}
 
 {% macro mariadb__get_empty_schema_sql(columns) %}

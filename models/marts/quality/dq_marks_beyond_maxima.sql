@@ -57,14 +57,7 @@ schemed as (
         on exam_results.student_hash = students.student_hash
     inner join course_schemes
         on exam_results.course_code = course_schemes.course_code
-        and (
-            course_schemes.first_admission_year is null
-            or students.admission_year >= course_schemes.first_admission_year
-        )
-        and (
-            course_schemes.last_admission_year is null
-            or students.admission_year <= course_schemes.last_admission_year
-        )
+        and {{ academics_scheme_applies('course_schemes', 'students.admission_year') }}
 
 ),
 
