@@ -364,7 +364,8 @@ class SparkFileLoad:
             wh.execute(
                 f"insert overwrite table {table} {partition} "
                 f"select {', '.join(data)}, {literal(audit.load_id)}, {literal(file_name)}, "
-                f"staged._source_line, current_timestamp() from {source}")
+                f"staged._source_line, to_timestamp({literal(audit.started_at)}, "
+                f"{literal(_TIMESTAMP_FORMAT)}) from {source}")
             stored = wh.execute(f"select count(*) from {table} "
                                 f"where {PARTITION_COLUMN} = {literal(file_name)}")[0][0]
             if stored != audit.rows_loaded:

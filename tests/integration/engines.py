@@ -161,11 +161,12 @@ class Warehouse:
                                  f"--- stdout\n{proc.stdout[-6000:]}\n--- stderr\n{proc.stderr[-6000:]}")
         return proc
 
-    def load(self, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def load(self, data_dir: Path, *options: str,
+             check: bool = True) -> subprocess.CompletedProcess[str]:
         if self.engine == "spark":
-            return self._load_in_process(data_dir, check)
+            return self._load_in_process(data_dir, check, options)
         return self.run(sys.executable, "-m", "loader", "load", str(data_dir),
-                        "--target", self.engine, check=check)
+                        "--target", self.engine, *options, check=check)
 
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         if self.engine == "spark":
@@ -173,13 +174,14 @@ class Warehouse:
         dbt = str(Path(sys.executable).with_name("dbt"))
         return self.run(dbt, *args, "--target", self.engine, check=check)
 
-    def _load_in_process(self, data_dir: Path, check: bool) -> subprocess.CompletedProcess[str]:
+    def _load_in_process(self, data_dir: Path, check: bool,
+                         options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
         """`python -m loader load DATA_DIR --target spark`, run in this process (one Spark)."""
         from loader.cli import main
 
         self.spark()
         args = ["load", str(data_dir), "--target", "spark", "--no-progress",
-                "--project-dir", str(PROJECT_DIR)]
+                "--project-dir", str(PROJECT_DIR), *options]
         out, err = io.StringIO(), io.StringIO()
         with _environment(self.env()), contextlib.redirect_stdout(out), \
                 contextlib.redirect_stderr(err):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from engines import mysql_connect
 from loader.profiles import ProfileError, find_profiles_dir, load_target
 from loader.sample import generate
 
@@ -39,6 +40,49 @@ def test_reconciles_and_reload_is_a_no_op(engine, make_warehouse, tmp_path):
     again = wh.query(f"select count(*) as n from {wh.relation('raw', 'attendance')}")["n"][0]
     assert int(again) == lines
     assert set(_audit(wh)["status"]) == {"loaded", "unchanged"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_row_of_a_load_carries_the_loads_start(engine, make_warehouse, tmp_path):
+    """dbt's incremental models read "rows loaded since X" and check re-exports against the audit:
+    both rely on a load's rows sharing one _loaded_at, its audit started_at, even when the file
+    goes in several chunks."""
+    wh = make_warehouse(engine)
+    generate(tmp_path, students=40, seed=5)
+    wh.load(tmp_path, "--chunk-rows", "1000")
+    raw, audit = wh.relation("raw", "attendance"), wh.relation("raw", "_load_audit")
+    per_load = wh.query(
+        f"select r._load_id, count(distinct r._loaded_at) as stamps, "
+        f"sum(case when r._loaded_at = a.started_at then 1 else 0 end) as matching, "
+        f"count(*) as n_rows, max(a.rows_loaded) as rows_loaded "
+        f"from {raw} as r inner join {audit} as a on r._load_id = a.load_id "
+        f"group by r._load_id")
+    assert len(per_load) == 1
+    row = per_load.iloc[0]
+    assert int(row["n_rows"]) > 1000, "the file went in several chunks"
+    assert int(row["stamps"]) == 1
+    assert int(row["matching"]) == int(row["n_rows"]) == int(row["rows_loaded"])
+
+
+def test_mysql_raw_tables_get_their_clustered_key(make_warehouse, tmp_path):
+    """Raw tables made before the (_loaded_at, _source_file, _source_line) key get it on the
+    next load; the rows stay."""
+    wh = make_warehouse("mariadb")
+    generate(tmp_path, students=20, seed=5)
+    wh.load(tmp_path)
+    raw = wh.relation("raw", "attendance")
+    before = int(wh.query(f"select count(*) as n from {raw}")["n"][0])
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"alter table {raw} drop primary key")
+    finally:
+        con.close()
+    again = wh.load(tmp_path)
+    assert "adding the primary key (_loaded_at, _source_file, _source_line)" in again.stderr
+    keys = wh.query(f"show index from {raw} where Key_name = 'PRIMARY'")
+    assert list(keys["Column_name"]) == ["_loaded_at", "_source_file", "_source_line"]
+    assert int(wh.query(f"select count(*) as n from {raw}")["n"][0]) == before
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -7,7 +7,7 @@
         materialized='incremental',
         unique_key=['student_hash', 'course_code'],
         incremental_strategy='delete+insert',
-        pre_hook="{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__attendance'), 'loaded_at', 'last_loaded_at') }}",
+        pre_hook="{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__file_loads'), 'attendance', 'last_loaded_at') }}",
         post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
     )
 }}
@@ -16,19 +16,34 @@ with
 
 attendance as (
 
-    select * from {{ ref('stg_aktu__attendance') }}
+    select
+        college_code,
+        roll_no,
+        dob,
+        course_code,
+        class_date,
+        present_flag,
+        loaded_at
+
+    from {{ ref('stg_aktu__attendance') }}
     {% if is_incremental() %}
-    where loaded_at > (
-        select coalesce(max(last_loaded_at), {{ watermark_floor() }}) from {{ this }}
-    )
+    -- A literal, so MySQL/MariaDB read only the new rows (a range of the raw table's key).
+    where loaded_at > {{ incremental_watermark(
+        'last_loaded_at', 'classes_held', ref('stg_aktu__file_loads'), 'attendance'
+    ) }}
     {% endif %}
 
 ),
 
-new_rows_summed as (
+-- Summed per student as exported first, so the SHA-256 of the student is computed once per
+-- student and course rather than once per class (the same value: student_hash is a function of
+-- college_code, roll_no and dob).
+summed_by_export_key as (
 
     select
-        student_hash,
+        college_code,
+        roll_no,
+        dob,
         course_code,
         count(*) as classes_held,
         sum(present_flag) as classes_attended,
@@ -37,6 +52,38 @@ new_rows_summed as (
         max(loaded_at) as last_loaded_at
 
     from attendance
+    group by college_code, roll_no, dob, course_code
+
+),
+
+hashed as (
+
+    select
+        {{ student_hash('college_code', 'roll_no', 'dob') }} as student_hash,
+        course_code,
+        classes_held,
+        classes_attended,
+        first_class_date,
+        last_class_date,
+        last_loaded_at
+
+    from summed_by_export_key
+
+),
+
+-- Summed again by hash: two export keys could in principle write the same hashed text.
+new_rows_summed as (
+
+    select
+        student_hash,
+        course_code,
+        sum(classes_held) as classes_held,
+        sum(classes_attended) as classes_attended,
+        min(first_class_date) as first_class_date,
+        max(last_class_date) as last_class_date,
+        max(last_loaded_at) as last_loaded_at
+
+    from hashed
     group by student_hash, course_code
 
 ),

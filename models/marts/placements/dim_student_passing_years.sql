@@ -1,6 +1,8 @@
 -- One row per student: the year the student is expected to pass out (admission year + the
 -- program's normal duration, a year less for lateral entrants) and the window of offer dates that
 -- counts towards that passing year. Definitions and assumptions: docs/placements.md.
+{{ config(post_hook="{{ aktu_index(['student_hash'], unique=true) }}") }}
+
 with
 
 students as (

@@ -1,6 +1,8 @@
 -- One row per student in the master: the passing year, the offers that count for it (distinct,
 -- valid package, dated within the passing year's offer window), whether the student is placed,
 -- and the best counted offer (highest package; ties go to the earliest, then by company and role).
+{{ config(post_hook="{{ aktu_index(['student_hash'], unique=true) }}") }}
+
 with
 
 passing_years as (

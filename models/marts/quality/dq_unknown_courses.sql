@@ -1,6 +1,7 @@
 -- Course codes in the attendance or exam data that the course seed does not know: their
 -- attendance gets no semester and their results no grade until the seeds list them (with a
--- marking scheme). One row per file kind and course code.
+-- marking scheme). One row per file kind and course code. Attendance is counted from its
+-- per-pair aggregate, not re-read row by row.
 with
 
 courses as (
@@ -9,9 +10,9 @@ courses as (
 
 ),
 
-attendance as (
+attendance_pairs as (
 
-    select * from {{ ref('stg_aktu__attendance') }}
+    select * from {{ ref('int_attendance_summed_to_student_courses') }}
 
 ),
 
@@ -26,16 +27,18 @@ source_rows as (
     select
         'attendance' as file_kind,
         course_code,
-        student_hash
+        student_hash,
+        classes_held as row_count
 
-    from attendance
+    from attendance_pairs
 
     union all
 
     select
         'exam_results' as file_kind,
         course_code,
-        student_hash
+        student_hash,
+        1 as row_count
 
     from exam_results
 
@@ -46,7 +49,7 @@ unknown as (
     select
         source_rows.file_kind,
         source_rows.course_code,
-        count(*) as source_rows,
+        sum(source_rows.row_count) as source_rows,
         count(distinct source_rows.student_hash) as students
 
     from source_rows
