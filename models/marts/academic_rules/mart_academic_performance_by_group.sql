@@ -3,15 +3,21 @@
 -- fewer than var('aktu_small_cell_min_students') students is not shown, and where hiding it
 -- could be undone by subtraction (overall minus the other groups of the scope), the smallest
 -- group still shown in that scope is hidden as well (complementary suppression).
-{%- set scopes = {
+--
+-- A student is in one group of each scope but course, so those groups are summed from the
+-- students' figures (per combination of their attributes first), and the students behind a
+-- scope's hidden groups are those groups' students summed. A student is in several course groups,
+-- so those are counted from the student-course facts, and the students behind hidden courses are
+-- counted distinct. Nothing is fanned out per fact row and scope, and of the CTEs that aggregate
+-- the facts only course_groups is read twice: MariaDB builds a CTE again for every reference.
+{%- set student_scopes = {
     'overall': "''",
-    'college': 'college_code',
-    'program': 'program_code',
-    'course': 'course_code',
-    'gender': 'gender',
-    'category': 'category',
-    'domicile_state': 'domicile_state',
-    'disability': 'disability',
+    'college': 'cohorts.college_code',
+    'program': 'cohorts.program_code',
+    'gender': 'cohorts.gender',
+    'category': 'cohorts.category',
+    'domicile_state': 'cohorts.domicile_state',
+    'disability': 'cohorts.disability',
 } %}
 with
 
@@ -54,86 +60,235 @@ students as (
 
 ),
 
+-- The scopes whose group is an attribute of the student (all but course).
 scope_list as (
 
-    {% for scope in scopes %}
+    {% for scope in student_scopes %}
     select '{{ scope }}' as scope
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
 
--- One row per thing measured, of three kinds: a student-course's attendance, a student-course's
--- graded result, a student-semester's SGPA (which belongs to no course).
-units as (
+-- Results that count for the pass rate (absent counts as not passed).
+graded_results as (
 
     select
-        'attendance' as unit_kind,
-        students.*,
-        attendance.course_code,
-        attendance.classes_held,
-        attendance.classes_attended,
-        {{ as_bigint('null') }} as passed_flag,
-        {{ as_double('null') }} as sgpa
-
-    from attendance
-    inner join students
-        on attendance.student_hash = students.student_hash
-
-    union all
-
-    select
-        'result' as unit_kind,
-        students.*,
-        results.course_code,
-        {{ as_bigint('null') }} as classes_held,
-        {{ as_bigint('null') }} as classes_attended,
-        case when results.result_status = 'pass' then 1 else 0 end as passed_flag,
-        {{ as_double('null') }} as sgpa
+        student_hash,
+        course_code,
+        case when result_status = 'pass' then 1 else 0 end as passed_flag
 
     from results
-    inner join students
-        on results.student_hash = students.student_hash
-    where results.result_status <> 'not_graded'
-
-    union all
-
-    select
-        'sgpa' as unit_kind,
-        students.*,
-        {{ as_varchar('null', 32) }} as course_code,
-        {{ as_bigint('null') }} as classes_held,
-        {{ as_bigint('null') }} as classes_attended,
-        {{ as_bigint('null') }} as passed_flag,
-        semester_results.sgpa
-
-    from semester_results
-    inner join students
-        on semester_results.student_hash = students.student_hash
-    where semester_results.sgpa is not null
+    where result_status <> 'not_graded'
 
 ),
 
--- Every unit once per scope, in the group of its attribute. SGPA has no course scope.
-scoped as (
+-- Per student: their attendance, graded results and SGPAs (a row in each where they have any).
+attendance_by_student as (
+
+    select
+        student_hash,
+        sum(classes_held) as classes_held,
+        sum(classes_attended) as classes_attended
+
+    from attendance
+    group by student_hash
+
+),
+
+results_by_student as (
+
+    select
+        student_hash,
+        sum(passed_flag) as papers_passed,
+        count(*) as papers_graded
+
+    from graded_results
+    group by student_hash
+
+),
+
+sgpa_by_student as (
+
+    select
+        student_hash,
+        sum(sgpa) as sgpa_total,
+        count(*) as sgpa_count
+
+    from semester_results
+    where sgpa is not null
+    group by student_hash
+
+),
+
+-- Students of the master with the same attributes (the groups they fall in), with their figures
+-- summed. A member has attendance or graded results; a student with SGPAs only is none.
+cohorts as (
+
+    select
+        students.college_code,
+        students.program_code,
+        students.gender,
+        students.category,
+        students.domicile_state,
+        students.disability,
+        sum(case
+            when attendance_by_student.student_hash is not null
+                or results_by_student.student_hash is not null
+                then 1
+            else 0
+        end) as member_students,
+        count(attendance_by_student.student_hash) as attendance_students,
+        sum(attendance_by_student.classes_attended) as classes_attended,
+        sum(attendance_by_student.classes_held) as classes_held,
+        count(results_by_student.student_hash) as result_students,
+        sum(results_by_student.papers_passed) as papers_passed,
+        sum(results_by_student.papers_graded) as papers_graded,
+        count(sgpa_by_student.student_hash) as sgpa_students,
+        sum(sgpa_by_student.sgpa_total) as sgpa_total,
+        sum(sgpa_by_student.sgpa_count) as sgpa_count
+
+    from students
+    left join attendance_by_student
+        on students.student_hash = attendance_by_student.student_hash
+    left join results_by_student
+        on students.student_hash = results_by_student.student_hash
+    left join sgpa_by_student
+        on students.student_hash = sgpa_by_student.student_hash
+    group by
+        students.college_code,
+        students.program_code,
+        students.gender,
+        students.category,
+        students.domicile_state,
+        students.disability
+
+),
+
+-- The groups of every scope but course: each cohort in the group of its attribute.
+student_scope_groups as (
 
     select
         scope_list.scope,
         case scope_list.scope
-            {% for scope, column in scopes.items() %}
+            {% for scope, column in student_scopes.items() %}
             when '{{ scope }}' then {{ column }}
             {% endfor %}
         end as scope_value,
-        units.unit_kind,
-        units.student_hash,
-        units.classes_held,
-        units.classes_attended,
-        units.passed_flag,
-        units.sgpa
+        sum(cohorts.member_students) as member_students,
+        sum(cohorts.attendance_students) as attendance_students,
+        sum(cohorts.classes_attended) as classes_attended,
+        sum(cohorts.classes_held) as classes_held,
+        sum(cohorts.result_students) as result_students,
+        sum(cohorts.papers_passed) as papers_passed,
+        sum(cohorts.papers_graded) as papers_graded,
+        sum(cohorts.sgpa_students) as sgpa_students,
+        {{ safe_divide('sum(cohorts.sgpa_total)', 'sum(cohorts.sgpa_count)') }} as mean_sgpa
 
-    from units
+    from cohorts
     cross join scope_list
-    where not (scope_list.scope = 'course' and units.unit_kind = 'sgpa')
+    group by scope_list.scope, scope_value
+
+),
+
+-- Per course, its students of the master with attendance (one attendance row each).
+attendance_by_course as (
+
+    select
+        attendance.course_code,
+        count(*) as attendance_students,
+        sum(attendance.classes_attended) as classes_attended,
+        sum(attendance.classes_held) as classes_held
+
+    from attendance
+    inner join students
+        on attendance.student_hash = students.student_hash
+    group by attendance.course_code
+
+),
+
+-- Per course, its students of the master with a graded result (one result row each), and how
+-- many of them have no attendance in the course (members not counted by attendance_by_course).
+results_by_course as (
+
+    select
+        graded_results.course_code,
+        count(*) as result_students,
+        sum(graded_results.passed_flag) as papers_passed,
+        count(*) as papers_graded,
+        sum(case when attendance.student_hash is null then 1 else 0 end)
+            as students_without_attendance
+
+    from graded_results
+    inner join students
+        on graded_results.student_hash = students.student_hash
+    left join attendance
+        on graded_results.student_hash = attendance.student_hash
+        and graded_results.course_code = attendance.course_code
+    group by graded_results.course_code
+
+),
+
+-- Per course, its figures from attendance and from results side by side.
+course_figures as (
+
+    select
+        course_code,
+        attendance_students,
+        classes_attended,
+        classes_held,
+        0 as result_students,
+        {{ as_bigint('null') }} as papers_passed,
+        0 as papers_graded,
+        0 as students_without_attendance
+
+    from attendance_by_course
+
+    union all
+
+    select
+        course_code,
+        0 as attendance_students,
+        {{ as_bigint('null') }} as classes_attended,
+        {{ as_bigint('null') }} as classes_held,
+        result_students,
+        papers_passed,
+        papers_graded,
+        students_without_attendance
+
+    from results_by_course
+
+),
+
+-- The groups of the course scope. SGPA belongs to no course.
+course_groups as (
+
+    select
+        'course' as scope,
+        course_code as scope_value,
+        sum(attendance_students + students_without_attendance) as member_students,
+        sum(attendance_students) as attendance_students,
+        sum(classes_attended) as classes_attended,
+        sum(classes_held) as classes_held,
+        sum(result_students) as result_students,
+        sum(papers_passed) as papers_passed,
+        sum(papers_graded) as papers_graded,
+        0 as sgpa_students,
+        {{ as_double('null') }} as mean_sgpa
+
+    from course_figures
+    group by course_code
+
+),
+
+-- Every group of every scope.
+scope_groups as (
+
+    select * from student_scope_groups
+
+    union all
+
+    select * from course_groups
 
 ),
 
@@ -142,60 +297,98 @@ groups_measured as (
     select
         scope,
         scope_value,
-        count(distinct case when unit_kind <> 'sgpa' then student_hash end) as member_students,
-        count(distinct case when unit_kind = 'attendance' then student_hash end)
-            as attendance_students,
-        sum(classes_attended) as classes_attended,
-        sum(classes_held) as classes_held,
-        count(distinct case when unit_kind = 'result' then student_hash end) as result_students,
-        sum(passed_flag) as papers_passed,
-        count(passed_flag) as papers_graded,
-        count(distinct case when unit_kind = 'sgpa' then student_hash end) as sgpa_students,
-        avg(sgpa) as mean_sgpa
+        {{ as_bigint('member_students') }} as member_students,
+        {{ as_bigint('attendance_students') }} as attendance_students,
+        classes_attended,
+        classes_held,
+        {{ as_bigint('result_students') }} as result_students,
+        papers_passed,
+        {{ as_bigint('papers_graded') }} as papers_graded,
+        {{ as_bigint('sgpa_students') }} as sgpa_students,
+        mean_sgpa
 
-    from scoped
-    group by scope, scope_value
+    from scope_groups
     -- A group exists when it has a student with attendance or results.
-    having count(distinct case when unit_kind <> 'sgpa' then student_hash end) > 0
+    where member_students > 0
 
 ),
 
--- Per scope and figure, the distinct students behind the groups whose figure is hidden for
--- being small (a student in several hidden courses counts once).
-hidden as (
+-- Every student-course with attendance or a graded result, once per fact (twice with both).
+course_units as (
 
     select
-        scoped.scope,
-        count(distinct case
-            when {{ academics_is_small_group('groups_measured.member_students') }}
-                and scoped.unit_kind <> 'sgpa'
-                then scoped.student_hash
-        end) as student_count_hidden_students,
-        count(distinct case
-            when {{ academics_is_small_group('groups_measured.attendance_students') }}
-                and scoped.unit_kind = 'attendance'
-                then scoped.student_hash
-        end) as attendance_hidden_students,
-        count(distinct case
-            when {{ academics_is_small_group('groups_measured.result_students') }}
-                and scoped.unit_kind = 'result'
-                then scoped.student_hash
-        end) as pass_rate_hidden_students,
-        count(distinct case
-            when {{ academics_is_small_group('groups_measured.sgpa_students') }}
-                and scoped.unit_kind = 'sgpa'
-                then scoped.student_hash
-        end) as sgpa_hidden_students
+        student_hash,
+        course_code,
+        1 as has_attendance,
+        0 as has_result
 
-    from scoped
-    inner join groups_measured
-        on scoped.scope = groups_measured.scope
-        and scoped.scope_value = groups_measured.scope_value
-    group by scoped.scope
+    from attendance
+
+    union all
+
+    select
+        student_hash,
+        course_code,
+        0 as has_attendance,
+        1 as has_result
+
+    from graded_results
 
 ),
 
--- Per scope and figure, the groups from the smallest shown (1) up, then the hidden ones.
+-- The student-courses in courses whose figure is hidden for being small, per figure.
+hidden_course_units as (
+
+    select
+        course_units.student_hash,
+        case
+            when {{ academics_is_small_group('course_groups.member_students') }} then 1 else 0
+        end as is_student_count_hidden,
+        case
+            when {{ academics_is_small_group('course_groups.attendance_students') }}
+                and course_units.has_attendance = 1
+                then 1
+            else 0
+        end as is_attendance_hidden,
+        case
+            when {{ academics_is_small_group('course_groups.result_students') }}
+                and course_units.has_result = 1
+                then 1
+            else 0
+        end as is_pass_rate_hidden
+
+    from course_units
+    inner join students
+        on course_units.student_hash = students.student_hash
+    inner join course_groups
+        on course_units.course_code = course_groups.scope_value
+    where
+        {{ academics_is_small_group('course_groups.member_students') }}
+        or {{ academics_is_small_group('course_groups.attendance_students') }}
+        or {{ academics_is_small_group('course_groups.result_students') }}
+
+),
+
+-- Per figure, the distinct students behind the courses whose figure is hidden for being small
+-- (a student in several hidden courses counts once). No SGPA in the course scope.
+course_hidden as (
+
+    select
+        'course' as scope,
+        count(distinct case when is_student_count_hidden = 1 then student_hash end)
+            as student_count_hidden_students,
+        count(distinct case when is_attendance_hidden = 1 then student_hash end)
+            as attendance_hidden_students,
+        count(distinct case when is_pass_rate_hidden = 1 then student_hash end)
+            as pass_rate_hidden_students,
+        0 as sgpa_hidden_students
+
+    from hidden_course_units
+
+),
+
+-- Per scope and figure, the groups from the smallest shown (1) up, then the hidden ones; and the
+-- students of the groups whose figure is hidden for being small, summed over those groups.
 sized as (
 
     select
@@ -203,24 +396,56 @@ sized as (
         {{ academics_shown_size_rank('member_students') }} as student_count_size_rank,
         {{ academics_shown_size_rank('attendance_students') }} as attendance_size_rank,
         {{ academics_shown_size_rank('result_students') }} as pass_rate_size_rank,
-        {{ academics_shown_size_rank('sgpa_students') }} as sgpa_size_rank
+        {{ academics_shown_size_rank('sgpa_students') }} as sgpa_size_rank,
+        sum(case
+            when scope_value is not null and {{ academics_is_small_group('member_students') }}
+                then member_students
+            else 0
+        end) over (partition by scope) as student_count_small_groups_students,
+        sum(case
+            when scope_value is not null and {{ academics_is_small_group('attendance_students') }}
+                then attendance_students
+            else 0
+        end) over (partition by scope) as attendance_small_groups_students,
+        sum(case
+            when scope_value is not null and {{ academics_is_small_group('result_students') }}
+                then result_students
+            else 0
+        end) over (partition by scope) as pass_rate_small_groups_students,
+        sum(case
+            when scope_value is not null and {{ academics_is_small_group('sgpa_students') }}
+                then sgpa_students
+            else 0
+        end) over (partition by scope) as sgpa_small_groups_students
 
     from groups_measured
 
 ),
 
+-- Per scope and figure, the distinct students behind the groups whose figure is hidden for
+-- being small. A student is in one group of each scope but course, so there they are the small
+-- groups' students summed; a student in several hidden courses counts once (course_hidden, whose
+-- one row joins the course scope only).
 ranked as (
 
     select
         sized.*,
-        hidden.student_count_hidden_students,
-        hidden.attendance_hidden_students,
-        hidden.pass_rate_hidden_students,
-        hidden.sgpa_hidden_students
+        coalesce(
+            course_hidden.student_count_hidden_students, sized.student_count_small_groups_students
+        ) as student_count_hidden_students,
+        coalesce(
+            course_hidden.attendance_hidden_students, sized.attendance_small_groups_students
+        ) as attendance_hidden_students,
+        coalesce(
+            course_hidden.pass_rate_hidden_students, sized.pass_rate_small_groups_students
+        ) as pass_rate_hidden_students,
+        coalesce(
+            course_hidden.sgpa_hidden_students, sized.sgpa_small_groups_students
+        ) as sgpa_hidden_students
 
     from sized
-    inner join hidden
-        on sized.scope = hidden.scope
+    left join course_hidden
+        on sized.scope = course_hidden.scope
 
 ),
 

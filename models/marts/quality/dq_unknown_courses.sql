@@ -28,7 +28,7 @@ source_rows as (
         'attendance' as file_kind,
         course_code,
         student_hash,
-        classes_held as row_count
+        classes_held as counted_rows
 
     from attendance_pairs
 
@@ -38,7 +38,7 @@ source_rows as (
         'exam_results' as file_kind,
         course_code,
         student_hash,
-        1 as row_count
+        1 as counted_rows
 
     from exam_results
 
@@ -49,7 +49,7 @@ unknown as (
     select
         source_rows.file_kind,
         source_rows.course_code,
-        sum(source_rows.row_count) as source_rows,
+        sum(source_rows.counted_rows) as source_rows,
         count(distinct source_rows.student_hash) as students
 
     from source_rows
