@@ -17,6 +17,7 @@ Prints seconds per step and the ratios the project targets:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +43,16 @@ def run(argv: list[str], env: dict[str, str]) -> float:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return time.perf_counter() - started
+
+
+def slowest_nodes(target_path: str, count: int = 6) -> str:
+    """The nodes of the last dbt run that took longest (run_results.json), and all nodes' sum."""
+    results = json.loads((Path(target_path) / "run_results.json").read_text())["results"]
+    results.sort(key=lambda r: -r["execution_time"])
+    top = ", ".join(f"{r['unique_id'].split('.')[-1][:48]} {r['execution_time']:.1f}"
+                    for r in results[:count])
+    return (f"{len(results)} nodes, {sum(r['execution_time'] for r in results):.1f} s in all; "
+            f"slowest: {top}")
 
 
 def mysql(sql: str) -> list[tuple]:
@@ -125,6 +136,7 @@ def main() -> int:
             mysql(f"set global {name} = {value}")
 
         results: dict[str, dict[str, float]] = {}
+        profile: dict[str, dict[str, str]] = {}
         raw_load = None
         if "mariadb" in engines:
             raw_load = bare_load_seconds(days[:-1], work)
@@ -142,8 +154,10 @@ def main() -> int:
             try:
                 r["load"] = run(loader + [str(first), "--target", engine, "--no-progress"], env)
                 r["full build"] = run(dbt, env)
+                profile[engine] = {"full build": slowest_nodes(env["DBT_TARGET_PATH"])}
                 r["load one day"] = run(loader + [str(last), "--target", engine, "--no-progress"], env)
                 r["incremental build"] = run(daily, env)
+                profile[engine]["incremental build"] = slowest_nodes(env["DBT_TARGET_PATH"])
                 r["nothing new"] = run(daily, env)
             finally:
                 if engine != "duckdb":
@@ -166,6 +180,9 @@ def main() -> int:
         print(f"MariaDB full build / bare LOAD DATA LOCAL of the same rows ({raw_load:.1f}s): "
               f"{results['mariadb']['full build'] / raw_load:.2f}x")
     print("targets: incremental build <= 10% of full; MariaDB full build <= 3x the bare load")
+    for engine, steps in profile.items():
+        for step, line in steps.items():
+            print(f"{engine} {step}: {line}")
     return 0
 
 

@@ -9,7 +9,8 @@ One run, same machine, same file: generates N attendance rows (default 1M), then
   5. with --spark (the spark extra and Java 17): a local Spark (the profile's `spark` target):
      its start-up alone, a bare CREATE TABLE ... USING parquet AS SELECT from Spark's CSV reader,
      and this loader into Spark; every Spark figure includes the JVM's start-up,
-each in its own process, and prints rows/s, peak memory and the ratios. Numbers depend on the
+each in its own process, each MariaDB step after InnoDB has flushed the previous one's pages, and
+prints rows/s, peak memory and the ratios. Numbers depend on the
 machine and its load: compare the ratios, which are measured in the same run.
 
     python bench/bench_load.py [--rows 1000000] [--skip-to-sql] [--memory-check] [--spark]
@@ -63,6 +64,25 @@ def connect_snippet(database: str = "") -> str:
             f"user={DB['user']!r}, password={DB['password']!r}, charset='utf8mb4', "
             f"local_infile=True, autocommit=True{', database=' + repr(database) if database else ''}); "
             "cur = con.cursor()")
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait until InnoDB has written out the previous step's dirty pages, so a step does not pay
+    for the one before it (the server flushes in the background for seconds after a bulk load)."""
+    import pymysql
+
+    con = pymysql.connect(host=DB["host"], port=int(DB["port"]), user=DB["user"],
+                          password=DB["password"], autocommit=True)
+    deadline = time.monotonic() + timeout
+    try:
+        with con.cursor() as cur:
+            while time.monotonic() < deadline:
+                cur.execute("show global status like 'Innodb_buffer_pool_pages_dirty'")
+                if int(cur.fetchone()[1]) < 100:
+                    return
+                time.sleep(0.5)
+    finally:
+        con.close()
 
 
 def mysql(sql: str) -> None:
@@ -144,6 +164,7 @@ def main() -> int:
                 "engine=InnoDB default charset=utf8mb4")
         mysql(f"create database `{schema}` character set utf8mb4 collate utf8mb4_bin")
         mysql(bare)
+        settle()
         results.append(("MariaDB raw LOAD DATA LOCAL (bare table)", *measure(python_snippet(
             connect_snippet() + textwrap.dedent(f"""
             cur.execute("load data local infile '{csv_path}' into table `{schema}`.bare "
@@ -151,6 +172,7 @@ def main() -> int:
                         "escaped by '' lines terminated by '\\\\n' ignore 1 lines")
             assert cur.rowcount == {rows}, cur.rowcount
             """)))))
+        settle()
         results.append(("MariaDB this loader", *measure(
             [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
              "--no-progress"], env)))
@@ -172,6 +194,7 @@ def main() -> int:
                    f"{schema}?charset=utf8mb4")
             # The notebook's own call (starter_etl_notebook, "Load to MySQL"): a table of its own,
             # replaced, every row in one to_sql.
+            settle()
             results.append((NOTEBOOK_TO_SQL, *measure(python_snippet(f"""
                 import pandas as pd, sqlalchemy
                 engine = sqlalchemy.create_engine({url!r})
@@ -180,6 +203,7 @@ def main() -> int:
                 """))))
             # A kinder variant: the bare typed table, in chunks of 10,000 rows.
             mysql(f"truncate table `{schema}`.bare")
+            settle()
             results.append((CHUNKED_TO_SQL, *measure(python_snippet(f"""
                 import pandas as pd, sqlalchemy
                 engine = sqlalchemy.create_engine({url!r})

@@ -39,16 +39,16 @@ with_term as (
 
 ),
 
+-- An anti-join: the rows no teaching period of their term holds (each such row once).
 outside as (
 
-    select * from with_term
-    where not exists (
-            select 1
-            from calendar
-            where calendar.term = with_term.term
-                and with_term.class_date >= calendar.start_date
-                and with_term.class_date <= calendar.end_date
-        )
+    select with_term.*
+    from with_term
+    left join calendar
+        on with_term.term = calendar.term
+        and with_term.class_date >= calendar.start_date
+        and with_term.class_date <= calendar.end_date
+    where calendar.term is null
 
 ),
 

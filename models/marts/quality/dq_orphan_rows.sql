@@ -21,39 +21,47 @@ exam_results as (
 
 ),
 
-source_rows as (
+-- Each kind's orphans are found before the two are put together: the union holds only orphans
+-- (MariaDB materialises a union, and every attendance row in it would go to a temporary table).
+attendance_orphans as (
 
     select
         'attendance' as file_kind,
-        student_hash,
-        college_code,
-        course_code,
-        source_file,
-        source_line
+        attendance.student_hash,
+        attendance.college_code,
+        attendance.course_code,
+        attendance.source_file,
+        attendance.source_line
 
     from attendance
+    left join students
+        on attendance.student_hash = students.student_hash
+    where students.student_hash is null
 
-    union all
+),
+
+exam_orphans as (
 
     select
         'exam_results' as file_kind,
-        student_hash,
-        college_code,
-        course_code,
-        source_file,
-        source_line
+        exam_results.student_hash,
+        exam_results.college_code,
+        exam_results.course_code,
+        exam_results.source_file,
+        exam_results.source_line
 
     from exam_results
+    left join students
+        on exam_results.student_hash = students.student_hash
+    where students.student_hash is null
 
 ),
 
 orphans as (
 
-    select source_rows.*
-    from source_rows
-    left join students
-        on source_rows.student_hash = students.student_hash
-    where students.student_hash is null
+    select * from attendance_orphans
+    union all
+    select * from exam_orphans
 
 ),
 
