@@ -49,7 +49,7 @@ def slowest_nodes(target_path: str, count: int = 6) -> str:
     """The nodes of the last dbt run that took longest (run_results.json), and all nodes' sum."""
     results = json.loads((Path(target_path) / "run_results.json").read_text())["results"]
     results.sort(key=lambda r: -r["execution_time"])
-    top = ", ".join(f"{r['unique_id'].split('.')[-1][:48]} {r['execution_time']:.1f}"
+    top = ", ".join(f"{r['unique_id'].split('.')[2][:48]} {r['execution_time']:.1f}"
                     for r in results[:count])
     return (f"{len(results)} nodes, {sum(r['execution_time'] for r in results):.1f} s in all; "
             f"slowest: {top}")

@@ -79,3 +79,23 @@ def test_re_exported_day_resets_the_aggregate(engine, make_warehouse, tmp_path):
     assert "rebuilding it in full" in build.stdout
     full = _full(make_warehouse, engine, base)
     _assert_same(daily, full)
+
+
+def test_daily_selector_is_what_attendance_feeds_less_the_full_scans(make_warehouse):
+    """`dbt build --selector daily` (selectors.yml): the models downstream of the attendance
+    source, without those tagged full_scan; nothing that attendance does not feed."""
+    wh = make_warehouse("duckdb")
+
+    def names(*selection: str) -> set[str]:
+        out = wh.dbt("--quiet", "ls", *selection, "--resource-type", "model",
+                     "--output", "name").stdout
+        return set(out.split())
+
+    daily = names("--selector", "daily")
+    fed = names("--select", "source:aktu.attendance+")
+    full_scan = names("--select", "tag:full_scan")
+    assert full_scan == {"dq_orphan_rows", "dq_attendance_outside_semester"}
+    assert daily == fed - full_scan
+    assert {"int_attendance_summed_to_student_courses", "mart_attendance_marks_correlation",
+            "rpt_orphan_rows", "dq_unknown_courses"} <= daily
+    assert not daily & {"fct_placement_offers", "dim_students", "stg_aktu__exam_results"}
