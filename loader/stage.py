@@ -130,6 +130,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
         get = dict.get
         chunk: StagingFile | None = None
         number = 0
+        limit = chunk_rows
         read = rejected = 0
         separators = len(kind.columns) - 1
         previous_end = reader.line_num
@@ -169,6 +170,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
             if chunk is None:
                 number += 1
                 chunk = StagingFile(workdir / f"chunk{number:05d}.csv")
+                limit = min(chunk_rows, FIRST_CHUNK_ROWS) if number == 1 else chunk_rows
             if NULL in values:
                 chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
             else:
@@ -177,7 +179,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
                 # but the separators, no quote or line break, no NULL text, no edge spaces.
                 chunk.write_line(f"{body},{line}\n" if _bare(body, values, separators)
                                  else encode_row(values + [line]))
-            if chunk.rows >= (min(chunk_rows, FIRST_CHUNK_ROWS) if number == 1 else chunk_rows):
+            if chunk.rows >= limit:
                 chunk.close()
                 if on_bytes is not None:
                     on_bytes(binary.tell())

@@ -124,6 +124,16 @@
   ({{ student_count }} > 0 and {{ is_small_cell(student_count) }})
 {%- endmacro %}
 
+{# Per scope, the students of its groups hidden for being small (groups with a scope_value
+   only), summed: the students behind hidden groups where a student is in one group per scope. #}
+{% macro academics_small_groups_students(student_count) -%}
+  sum(case
+    when scope_value is not null and {{ academics_is_small_group(student_count) }}
+      then {{ student_count }}
+    else 0
+  end) over (partition by scope)
+{%- endmacro %}
+
 {# 1 for the smallest group of the scope still shown, counting up; hidden groups after them. #}
 {% macro academics_shown_size_rank(student_count) -%}
   row_number() over (

@@ -198,3 +198,25 @@ def test_undecodable_file_is_refused_and_the_others_load(engine, make_warehouse,
     assert "placements_bad.csv: not UTF-8 and not Windows-1252 text" in proc.stderr
     assert list(_rows(wh, "placements")["company"]) == ["Infosys"]
     assert _audit(wh, "placements_bad.csv")["status"] == "refused"
+
+
+def test_fast_bare_row_check_agrees_with_needs_quotes():
+    """The parser's per-row shortcut (stage._bare) writes a row unquoted exactly when no value
+    of it needs quotes by the interchange format's rule (staging_file.needs_quotes), for
+    normalised values (never empty, no spaces at either end)."""
+    import itertools
+    import random
+
+    from loader.stage import _bare
+    from loader.staging_file import needs_quotes
+
+    pieces = ["a", "7", ",", '"', "\n", "\r", "\\", "N", "NULL", "x y", "\\N"]
+    rng = random.Random(1)
+    for _ in range(50_000):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))).strip() or "v"
+                  for _ in range(4)]
+        expected = not any(needs_quotes(v) for v in values)
+        assert _bare(",".join(values), values, 3) == expected, values
+    for values in itertools.product(["NULL", "2024-01-31", 'a"b', "a,b"], repeat=2):
+        assert _bare(",".join(values), list(values), 1) == (
+            not any(needs_quotes(v) for v in values)), values

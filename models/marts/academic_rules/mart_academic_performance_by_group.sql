@@ -397,26 +397,13 @@ sized as (
         {{ academics_shown_size_rank('attendance_students') }} as attendance_size_rank,
         {{ academics_shown_size_rank('result_students') }} as pass_rate_size_rank,
         {{ academics_shown_size_rank('sgpa_students') }} as sgpa_size_rank,
-        sum(case
-            when scope_value is not null and {{ academics_is_small_group('member_students') }}
-                then member_students
-            else 0
-        end) over (partition by scope) as student_count_small_groups_students,
-        sum(case
-            when scope_value is not null and {{ academics_is_small_group('attendance_students') }}
-                then attendance_students
-            else 0
-        end) over (partition by scope) as attendance_small_groups_students,
-        sum(case
-            when scope_value is not null and {{ academics_is_small_group('result_students') }}
-                then result_students
-            else 0
-        end) over (partition by scope) as pass_rate_small_groups_students,
-        sum(case
-            when scope_value is not null and {{ academics_is_small_group('sgpa_students') }}
-                then sgpa_students
-            else 0
-        end) over (partition by scope) as sgpa_small_groups_students
+        {{ academics_small_groups_students('member_students') }}
+            as student_count_small_groups_students,
+        {{ academics_small_groups_students('attendance_students') }}
+            as attendance_small_groups_students,
+        {{ academics_small_groups_students('result_students') }}
+            as pass_rate_small_groups_students,
+        {{ academics_small_groups_students('sgpa_students') }} as sgpa_small_groups_students
 
     from groups_measured
 
