@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Callable
 
 from loader.contracts import FileKind, kind_for
-from loader.duplicates import DuplicateReport, find_duplicates
+from loader.duplicates import DuplicateReport
+from loader.parse_process import ChildParse
 from loader.progress import Progress
 from loader.reader import FileRefused, Record, detect_encoding, file_sha256, records
-from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, staged_chunks
+from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
 from loader.staging_file import StagingFile
 from loader.warehouse import Audit, Warehouse
 
@@ -77,12 +78,12 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
         rejects = _CountingRejects(Rejects(audit.load_id, path.name), result.reasons)
         load = warehouse.begin_file(kind, audit, replacing=previous is not None)
         try:
-            chunks = []
-            for chunk in staged_chunks(kind, path, audit.encoding, audit, rejects, workdir,
-                                       result.notices, chunk_rows, on_bytes=bar.update):
-                chunks.append(chunk)
+            # A child process parses and writes the chunks while this one loads them.
+            parse = ChildParse(kind, path, audit.encoding, audit, rejects, workdir,
+                               result.notices, chunk_rows, on_bytes=bar.update)
+            for chunk in parse.chunks():
                 load.add_chunk(chunk)
-            report = find_duplicates(kind, chunks, workdir)
+            report = parse.duplicates
             if report.lines_to_remove:
                 load.remove_lines(report.lines_to_remove)
             _settle_duplicates(report, path, audit.encoding, audit, rejects, kind.key)

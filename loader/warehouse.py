@@ -3,13 +3,12 @@
 DuckDB reads the interchange files natively; MySQL/MariaDB take them with LOAD DATA LOCAL INFILE,
 `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''`, so `\\` and `\\N` in the data
 mean nothing special and only the bare word NULL is a null (see loader/staging_file.py).
-On MySQL/MariaDB the next chunk is parsed while the server loads the previous one.
+The chunks are parsed in a child process (loader/parse_process.py) while they load here.
 """
 
 from __future__ import annotations
 
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -318,8 +317,6 @@ class MySQLWarehouse(_BaseWarehouse):
 class MySQLFileLoad:
     def __init__(self, wh: MySQLWarehouse, kind: FileKind, audit: Audit, replacing: bool) -> None:
         self.wh, self.kind, self.audit = wh, kind, audit
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-data")
-        self.pending: Future[int] | None = None
         self.loaded = 0
         d, s = wh.dialect, wh.schema
         wh._execute("start transaction")
@@ -345,21 +342,16 @@ class MySQLFileLoad:
             raise RuntimeError(f"LOAD DATA into {table} raised warnings: {warnings[:5]}")
         return loaded
 
-    def _wait(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            self.loaded += pending.result()
-
     def add_chunk(self, path: Path) -> None:
-        self._wait()  # at most one chunk in flight: the next is parsed while this one loads
-        self.pending = self.pool.submit(
-            self._load_data, path, self.kind.table, self.kind.column_names + ["_source_line"],
-            " set _load_id = %s, _source_file = %s, _loaded_at = %s",
+        self.loaded += self._load_data(
+            path, self.kind.table, self.kind.column_names + ["_source_line"],
+            # A typed literal: the server converts the text once, not on every row (a plain
+            # string here made the whole LOAD DATA ~20% slower, measured on MariaDB 10.11).
+            " set _load_id = %s, _source_file = %s, _loaded_at = timestamp %s",
             (self.audit.load_id, self.audit.file_name, self.audit.started_at),
         )
 
     def remove_lines(self, lines: list[int]) -> None:
-        self._wait()
         with self.wh.con.cursor() as cur:
             for start in range(0, len(lines), 1000):
                 batch = lines[start:start + 1000]
@@ -369,12 +361,9 @@ class MySQLFileLoad:
                 self.loaded -= cur.rowcount
 
     def add_rejects(self, path: Path) -> None:
-        self._wait()
         self._load_data(path, REJECTS_TABLE, list(REJECT_COLUMNS))
 
     def commit(self, audit: Audit) -> None:
-        self._wait()
-        self.pool.shutdown()
         if self.loaded != audit.rows_loaded:
             raise RuntimeError(f"{audit.file_name}: the server stored {self.loaded} rows, "
                                f"the loader sent {audit.rows_loaded}")
@@ -382,13 +371,7 @@ class MySQLFileLoad:
         self.wh._execute("commit")
 
     def rollback(self) -> None:
-        try:
-            if self.pending is not None:
-                self.pending.exception()  # let the in-flight LOAD DATA finish before rolling back
-        finally:
-            self.pending = None
-            self.pool.shutdown()
-            self.wh._execute("rollback")
+        self.wh._execute("rollback")
 
 
 def connect(target: Target) -> Warehouse:

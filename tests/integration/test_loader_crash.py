@@ -51,10 +51,39 @@ def _start_and_kill(wh, engine: str, folder: Path, delay: float) -> int | None:
     while (char := proc.stderr.read(1)) and char != b"\r":
         pass  # the progress bar's first carriage return: parsing has begun, inside the load
     time.sleep(delay)
+    helpers = _descendants(proc.pid)  # the fork server and the child parsing the file
     if proc.poll() is None:
+        assert helpers, "the loader runs no helper process mid-load"
         os.kill(proc.pid, signal.SIGKILL)
     proc.stderr.close()
-    return proc.wait()
+    code = proc.wait()
+    _assert_gone(helpers)
+    return code
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit():
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _assert_gone(pids: set[int], timeout: float = 10.0) -> None:
+    """A killed loader's helper processes stop too, instead of parsing on for nobody."""
+    deadline = time.monotonic() + timeout
+    while (alive := {p for p in pids if Path(f"/proc/{p}").exists()
+                     and "Z" not in (Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1][:3])}):
+        assert time.monotonic() < deadline, f"the killed loader's processes {alive} still run"
+        time.sleep(0.1)
 
 
 def _count(wh, file_name: str) -> int:

@@ -1,0 +1,127 @@
+"""Parse an export in a child process while this one bulk-loads the chunks it has written.
+
+Parsing is pure Python and holds the GIL, and the MySQL driver streams LOAD DATA LOCAL's file
+from Python too: in one process the two take turns. Measured here on MariaDB 10.11, a CPU-bound
+Python thread beside a run of LOAD DATA LOCAL made it 3-4x slower, and a CPU-bound process
+beside it cost nothing measurable. So the child reads, validates and normalises the file
+(loader/stage.py), writes the chunks, then looks for repeated keys in them
+(loader/duplicates.py) while the parent is still loading the last chunks; the parent loads each
+chunk as soon as it is written.
+
+Children come from a fork server started once per loader process (with the loader's modules
+already imported), so a child costs milliseconds and never inherits a database connection.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Callable, Iterator
+
+from loader.contracts import FileKind
+from loader.duplicates import DuplicateReport, find_duplicates
+from loader.reader import FileRefused, Record
+from loader.stage import RejectSink, staged_chunks
+from loader.warehouse import Audit
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["loader.parse_process"])
+
+Refusal = tuple[int, int, "str | None", str]  # line, end line, column, reason
+
+
+class _Collected:
+    """The child's reject sink: refusals by line, sent to the parent at the end."""
+
+    def __init__(self) -> None:
+        self.refusals: list[Refusal] = []
+
+    def add(self, record: Record, column: str | None, reason: str) -> None:
+        self.refusals.append((record.line, record.end_line, column, reason))
+
+
+def _die_with_parent() -> None:
+    """A child whose loader was killed (kill -9) stops too, instead of parsing on for nobody."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _parse(out: Connection, kind: FileKind, path: Path, encoding: str, audit: Audit,
+           workdir: Path, chunk_rows: int) -> None:
+    """The child: chunk messages as the file is read, then the counts, refusals and duplicates."""
+    _die_with_parent()
+    try:
+        sink, notices, chunks, position = _Collected(), [], [], [0]
+        for chunk in staged_chunks(kind, path, encoding, audit, sink, workdir, notices,
+                                   chunk_rows, on_bytes=lambda done: position.__setitem__(0, done)):
+            chunks.append(chunk)
+            out.send(("chunk", chunk, position[0]))
+        report = find_duplicates(kind, chunks, workdir)
+        out.send(("done", audit.rows_read, audit.rows_rejected, sink.refusals, notices, report))
+    except FileRefused as exc:
+        out.send(("refused", str(exc)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        out.send(("error", traceback.format_exc()))
+    finally:
+        out.close()
+
+
+class ChildParse:
+    """One file parsed in a child process: iterate `chunks()` to get each chunk file as soon as
+    it is written; afterwards audit.rows_read / rows_rejected are set, the refusals have gone
+    to `rejects`, the notices to `notices`, and `duplicates` holds the repeated keys."""
+
+    def __init__(self, kind: FileKind, path: Path, encoding: str, audit: Audit,
+                 rejects: RejectSink, workdir: Path, notices: list[str], chunk_rows: int,
+                 on_bytes: Callable[[int], None] | None = None) -> None:
+        self.kind, self.path, self.encoding, self.audit = kind, path, encoding, audit
+        self.rejects, self.workdir, self.notices = rejects, workdir, notices
+        self.chunk_rows, self.on_bytes = chunk_rows, on_bytes
+        self.duplicates = DuplicateReport()
+
+    def chunks(self) -> Iterator[Path]:
+        receive, send = _CONTEXT.Pipe(duplex=False)
+        child = _CONTEXT.Process(
+            target=_parse, name=f"parse {self.path.name}", daemon=True,
+            args=(send, self.kind, self.path, self.encoding, self.audit, self.workdir,
+                  self.chunk_rows))
+        child.start()
+        send.close()  # the child holds the only writing end: its exit reads as end of file
+        try:
+            while True:
+                try:
+                    message = receive.recv()
+                except EOFError:
+                    child.join()
+                    raise RuntimeError(f"{self.path.name}: the parsing process ended without "
+                                       f"a result (exit code {child.exitcode})") from None
+                if message[0] == "chunk":
+                    if self.on_bytes is not None:
+                        self.on_bytes(message[2])
+                    yield message[1]
+                elif message[0] == "done":
+                    self._finish(*message[1:])
+                    return
+                elif message[0] == "refused":
+                    raise FileRefused(message[1])
+                else:
+                    raise RuntimeError(f"{self.path.name}: parsing failed:\n{message[1]}")
+        finally:
+            receive.close()
+            if child.is_alive():  # the parent gave up early (a failed load): stop the child
+                child.kill()
+            child.join()
+
+    def _finish(self, rows_read: int, rows_rejected: int, refusals: list[Refusal],
+                notices: list[str], duplicates: DuplicateReport) -> None:
+        self.audit.rows_read, self.audit.rows_rejected = rows_read, rows_rejected
+        for line, end_line, column, reason in refusals:
+            self.rejects.add(Record(line, end_line, []), column, reason)
+        self.notices.extend(notices)
+        self.duplicates = duplicates
