@@ -116,7 +116,7 @@ PLACEMENTS = FileKind(
 FILE_KINDS: tuple[FileKind, ...] = (STUDENTS, ATTENDANCE, EXAM_RESULTS, PLACEMENTS)
 
 # Columns every raw table carries besides the contract's own.
-METADATA_COLUMNS = ("_load_id", "_source_file", "_source_line", "_loaded_at")
+METADATA_COLUMNS = ("_source_file", "_source_line", "_loaded_at")
 
 
 def kind_for(path: Path) -> FileKind | None:

@@ -207,6 +207,7 @@ class SparkWarehouse:
         # Timestamps are written and read as UTC text, as on the other engines.
         self.sql.execute("set spark.sql.session.timeZone = UTC")
         self.staging = _Staging(target)
+        self.with_load_id: set[str] = set()  # see ensure_raw_tables
 
     def table(self, name: str) -> str:
         return f"{q(self.schema)}.{q(name)}"
@@ -220,10 +221,14 @@ class SparkWarehouse:
         self.execute(f"create schema if not exists {q(self.schema)}")
         for kind in FILE_KINDS:
             cols = [f"{q(c.name)} {_spark_type(c)}" for c in kind.columns]
-            cols += ["_load_id string", "_source_file string", "_source_line bigint",
-                     "_loaded_at timestamp", f"{PARTITION_COLUMN} string"]
+            cols += ["_source_file string", "_source_line bigint", "_loaded_at timestamp",
+                     f"{PARTITION_COLUMN} string"]
             self.execute(f"create table if not exists {self.table(kind.table)} ({', '.join(cols)}) "
                          f"using parquet partitioned by ({PARTITION_COLUMN})")
+        # Tables of older loaders carry a _load_id column (Parquet tables cannot drop one):
+        # their rows keep getting it.
+        self.with_load_id = {kind.table for kind in FILE_KINDS if "_load_id" in {
+            row[0] for row in self.execute(f"describe table {self.table(kind.table)}")}}
         audit = [f"{c} {_AUDIT_TYPES[c]}" for c in _AUDIT_DATA_COLUMNS] + ["file_name string"]
         self.execute(f"create table if not exists {self.table(AUDIT_TABLE)} ({', '.join(audit)}) "
                      "using parquet partitioned by (file_name)")
@@ -361,9 +366,11 @@ class SparkFileLoad:
             if self.removed:
                 source += (f" left anti join parquet.{q(self._removed_parquet())} as removed "
                            "on staged._source_line = removed.line")
+            if self.kind.table in wh.with_load_id:
+                data.append(literal(audit.load_id))
             wh.execute(
                 f"insert overwrite table {table} {partition} "
-                f"select {', '.join(data)}, {literal(audit.load_id)}, {literal(file_name)}, "
+                f"select {', '.join(data)}, {literal(file_name)}, "
                 f"staged._source_line, to_timestamp({literal(audit.started_at)}, "
                 f"{literal(_TIMESTAMP_FORMAT)}) from {source}")
             stored = wh.execute(f"select count(*) from {table} "

@@ -101,7 +101,6 @@ class _Dialect:
         q = self.q
         cols = [f"{q(c.name)} {_sql_type(c, self.mysql)}" for c in kind.columns]
         cols += [
-            f"{q('_load_id')} varchar(36) not null",
             f"{q('_source_file')} varchar(255) not null",
             f"{q('_source_line')} bigint not null",
             f"{q('_loaded_at')} {'datetime(6)' if self.mysql else 'timestamp'} not null",
@@ -174,6 +173,17 @@ class _BaseWarehouse:
             self._execute(self.dialect.raw_table_ddl(self.schema, kind))
         for ddl in self.dialect.meta_ddl(self.schema):
             self._execute(ddl)
+        # Raw rows of older loaders also carried the load id; a row's load is its file and
+        # _loaded_at (the audit's file_name and started_at). The column goes, once.
+        tables = [k.table for k in FILE_KINDS]
+        marks = ", ".join(self.dialect.mark for _ in tables)
+        for (table,) in self._execute(
+                "select table_name from information_schema.columns where table_schema = "
+                f"{self.dialect.mark} and table_name in ({marks}) and column_name = '_load_id'",
+                [self.schema, *tables]):
+            print(f"dropping the column _load_id from {self.schema}.{table}", file=sys.stderr)
+            self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
+                          "drop column _load_id")
 
     def last_loaded_sha(self, file_name: str) -> str | None:
         rows = self._execute(self.dialect.last_sha(self.schema), [file_name])
@@ -231,9 +241,9 @@ class DuckDBFileLoad:
         names = ", ".join(f'"{n}"' for n, _ in self.columns)
         self.wh.con.execute(
             f'insert into "{self.wh.schema}"."{self.kind.table}" '
-            f"({names}, _load_id, _source_file, _loaded_at) "
-            f"select {names}, ?, ?, ?::timestamp from {csv_source([path], self.columns)}",
-            [self.audit.load_id, self.audit.file_name, self.audit.started_at],
+            f"({names}, _source_file, _loaded_at) "
+            f"select {names}, ?, ?::timestamp from {csv_source([path], self.columns)}",
+            [self.audit.file_name, self.audit.started_at],
         )
         self.loaded += self.wh.con.fetchone()[0]
 
@@ -347,8 +357,8 @@ class MySQLFileLoad:
             path, self.kind.table, self.kind.column_names + ["_source_line"],
             # A typed literal: the server converts the text once, not on every row (a plain
             # string here made the whole LOAD DATA ~20% slower, measured on MariaDB 10.11).
-            " set _load_id = %s, _source_file = %s, _loaded_at = timestamp %s",
-            (self.audit.load_id, self.audit.file_name, self.audit.started_at),
+            " set _source_file = %s, _loaded_at = timestamp %s",
+            (self.audit.file_name, self.audit.started_at),
         )
 
     def remove_lines(self, lines: list[int]) -> None:

@@ -52,11 +52,12 @@ def test_every_row_of_a_load_carries_the_loads_start(engine, make_warehouse, tmp
     wh.load(tmp_path, "--chunk-rows", "1000")
     raw, audit = wh.relation("raw", "attendance"), wh.relation("raw", "_load_audit")
     per_load = wh.query(
-        f"select r._load_id, count(distinct r._loaded_at) as stamps, "
+        f"select r._source_file, count(distinct r._loaded_at) as stamps, "
         f"sum(case when r._loaded_at = a.started_at then 1 else 0 end) as matching, "
         f"count(*) as n_rows, max(a.rows_loaded) as rows_loaded "
-        f"from {raw} as r inner join {audit} as a on r._load_id = a.load_id "
-        f"group by r._load_id")
+        f"from {raw} as r inner join {audit} as a "
+        f"on r._source_file = a.file_name and a.status = 'loaded' "
+        f"group by r._source_file")
     assert len(per_load) == 1
     row = per_load.iloc[0]
     assert int(row["n_rows"]) > 1000, "the file went in several chunks"
@@ -83,6 +84,45 @@ def test_mysql_raw_tables_get_their_clustered_key(make_warehouse, tmp_path):
     keys = wh.query(f"show index from {raw} where Key_name = 'PRIMARY'")
     assert list(keys["Column_name"]) == ["_loaded_at", "_source_file", "_source_line"]
     assert int(wh.query(f"select count(*) as n from {raw}")["n"][0]) == before
+
+
+def _execute(wh, sql: str) -> None:
+    if wh.engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(wh.duckdb_path))
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+        return
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_raw_tables_of_older_loaders_lose_the_load_id_column(engine, make_warehouse, tmp_path):
+    """Older loaders wrote the load id on every raw row (a row's load is its file and
+    _loaded_at); the next load drops the column, keeps the rows, and loads as usual."""
+    wh = make_warehouse(engine)
+    generate(tmp_path, students=20, seed=5)
+    wh.load(tmp_path)
+    raw = wh.relation("raw", "attendance")
+    before = int(wh.query(f"select count(*) as n from {raw}")["n"][0])
+    not_null = "" if engine == "duckdb" else " not null"  # DuckDB adds no constraint here
+    _execute(wh, f"alter table {raw} add column _load_id varchar(36){not_null} default 'old'")
+    assert "_load_id" in set(wh.query(f"select * from {raw} limit 1").columns)
+    (tmp_path / "attendance_2024_extra.csv").write_text(
+        "college_code,roll_no,dob,course_code,date,status\n"
+        "AKTU001,R-NEW,2003-01-01,CSE401,2024-03-01,P\n")
+    again = wh.load(tmp_path)
+    assert "dropping the column _load_id from" in again.stderr
+    assert "_load_id" not in set(wh.query(f"select * from {raw} limit 1").columns)
+    assert int(wh.query(f"select count(*) as n from {raw}")["n"][0]) == before + 1
 
 
 @pytest.mark.parametrize("engine", ENGINES)
