@@ -122,16 +122,25 @@ centred_cells as (
 ),
 
 -- Students with pairs per college and program (a student is in one of each), for the student
--- counts of every scope but course; in a course each student has one pair.
+-- counts of every scope but course; in a course each student has one pair. dim_students holds
+-- each student once, so they are counted there, each looked up in the pairs by its index.
 student_counts as (
 
     select
-        college_code,
-        program_code,
-        count(distinct student_hash) as n_students
+        students.college_code,
+        students.program_code,
+        count(*) as n_students
 
-    from pairs
-    group by college_code, program_code
+    from students
+    where exists (
+            select 1
+            from performance
+            where
+                performance.student_hash = students.student_hash
+                and performance.attendance_pct is not null
+                and performance.total_marks is not null
+        )
+    group by students.college_code, students.program_code
 
 ),
 
