@@ -1,5 +1,13 @@
 -- One row per (student_hash, course_code) in the exam results, orphans included.
 -- Marks are the mean over that pair's exam rows, as the notebook's groupby().mean() takes them.
+-- A table (indexed on the pair), not a view: the staging view hashes every exam row, and the
+-- marts read this on every run; it changes only when an exam file arrives (a full build).
+{{
+    config(
+        materialized='table',
+        post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
+    )
+}}
 with
 
 exam_results as (

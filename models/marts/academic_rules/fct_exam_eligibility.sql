@@ -1,8 +1,12 @@
 -- Exam eligibility on attendance, per student and course with attendance: eligible, condonable
 -- or detained (macros/academics/academic_rules.sql), and how many further classes, all attended,
 -- would bring the student to the minimum. Every comparison is on whole numbers of classes.
+{{ config(post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}") }}
 {%- set reaches_band = academics_reaches_pct(
-    'with_course.classes_attended', 'with_course.classes_held', 'attendance_bands.min_pct'
+    'with_course.classes_attended', 'with_course.classes_held', 'bands.min_pct'
+) %}
+{%- set reaches_next_band = academics_reaches_pct(
+    'with_course.classes_attended', 'with_course.classes_held', 'bands.next_min_pct'
 ) %}
 with
 
@@ -40,33 +44,48 @@ with_course as (
 
 ),
 
+-- Each band with the lower bound of the next one up: the band of an attendance is the one whose
+-- [min_pct, next_min_pct) holds it, i.e. the highest whose lower bound it reaches, found by one
+-- join instead of ranking every band reached per student and course.
+bands as (
+
+    select
+        band_code,
+        min_pct,
+        lead(min_pct) over (
+            order by min_pct
+        ) as next_min_pct
+
+    from attendance_bands
+
+),
+
 -- The band is the highest whose lower bound the attendance reaches, on whole classes.
-band_candidates as (
+banded as (
 
     select
         with_course.*,
-        attendance_bands.band_code as attendance_band,
-        row_number() over (
-            partition by with_course.student_hash, with_course.course_code
-            order by attendance_bands.min_pct desc
-        ) as band_rank
+        bands.band_code as attendance_band
 
     from with_course
-    left join attendance_bands
+    left join bands
         on {{ reaches_band }}
+        and (
+            bands.next_min_pct is null
+            or not {{ reaches_next_band }}
+        )
 
 ),
 
 classified as (
 
     select
-        band_candidates.*,
+        banded.*,
         {{ academics_eligibility_status('classes_attended', 'classes_held') }}
             as eligibility_status,
         {{ academics_classes_needed('classes_attended', 'classes_held') }} as classes_needed
 
-    from band_candidates
-    where band_rank = 1
+    from banded
 
 ),
 

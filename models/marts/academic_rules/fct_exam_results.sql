@@ -1,31 +1,31 @@
 -- Exam result per student and course (students in the master): the marks against the marking
 -- scheme of the student's batch, percentage, pass or fail by the pass rules, letter grade and
 -- grade point. Courses missing from the seeds stay, ungraded (see dq_unknown_courses).
+-- Reads the exam aggregate, not fct_student_course_performance: nothing here comes from
+-- attendance, so the daily job (selectors.yml) leaves it, and fct_semester_results, alone.
+{{ config(post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}") }}
 {%- set result_status = academics_result_status(
     'external_marks', 'total_marks', 'max_external_marks', 'max_total_marks'
 ) %}
 {%- set reaches_grade = academics_reaches_pct(
-    'judged.total_marks', 'judged.max_total_marks', 'grade_scale.min_pct'
+    'judged.total_marks', 'judged.max_total_marks', 'grade_bands.min_pct'
+) %}
+{%- set reaches_next_grade = academics_reaches_pct(
+    'judged.total_marks', 'judged.max_total_marks', 'grade_bands.next_min_pct'
 ) %}
 {%- set is_passed = "case when result_status = 'not_graded' then null"
     ~ " else result_status = 'pass' end" %}
 with
 
-performance as (
+exams as (
 
-    select * from {{ ref('fct_student_course_performance') }}
+    select * from {{ ref('int_exam_results_averaged_to_student_courses') }}
 
 ),
 
--- distinct (a no-op: one row per student) makes MariaDB/MySQL materialise this side with a key
--- for the join instead of comparing every exam row with every student.
 students as (
 
-    select distinct
-        student_hash,
-        admission_year
-
-    from {{ ref('dim_students') }}
+    select * from {{ ref('dim_students') }}
 
 ),
 
@@ -41,26 +41,45 @@ grade_scale as (
 
 ),
 
+-- Each grade with the lower bound of the next grade of its kind (passing or fail): a passed
+-- paper's grade is the one whose band [min_pct, next_min_pct) holds its percentage, i.e. the
+-- highest it reaches, found by one join instead of ranking every reached grade per paper.
+grade_bands as (
+
+    select
+        grade_letter,
+        grade_point,
+        is_fail_grade,
+        min_pct,
+        lead(min_pct) over (
+            partition by is_fail_grade
+            order by min_pct
+        ) as next_min_pct
+
+    from grade_scale
+
+),
+
 schemed as (
 
     select
-        performance.student_hash,
-        performance.course_code,
+        exams.student_hash,
+        exams.course_code,
         course_schemes.semester,
         course_schemes.course_type,
         course_schemes.credits,
-        performance.internal_marks,
-        performance.external_marks,
-        performance.total_marks,
+        exams.internal_marks,
+        exams.external_marks,
+        exams.total_marks,
         course_schemes.max_internal_marks,
         course_schemes.max_external_marks,
         course_schemes.max_total_marks
 
-    from performance
+    from exams
     inner join students
-        on performance.student_hash = students.student_hash
+        on exams.student_hash = students.student_hash
     left join course_schemes
-        on performance.course_code = course_schemes.course_code
+        on exams.course_code = course_schemes.course_code
         and {{ academics_scheme_applies('course_schemes', 'students.admission_year') }}
 
 ),
@@ -76,36 +95,31 @@ judged as (
 ),
 
 -- Passed papers take the highest band their percentage reaches among the passing grades; every
--- paper not passed takes the fail grade, whatever its percentage; ungraded papers none.
-grade_candidates as (
+-- paper not passed takes the fail grade (the highest, should there be several), whatever its
+-- percentage; ungraded papers none.
+with_grades as (
 
     select
         judged.*,
-        grade_scale.grade_letter,
-        grade_scale.grade_point,
-        row_number() over (
-            partition by judged.student_hash, judged.course_code
-            order by grade_scale.min_pct desc
-        ) as grade_rank
+        grade_bands.grade_letter,
+        grade_bands.grade_point
 
     from judged
-    left join grade_scale
+    left join grade_bands
         on (
             judged.result_status = 'pass'
-            and not grade_scale.is_fail_grade
+            and not grade_bands.is_fail_grade
             and {{ reaches_grade }}
+            and (
+                grade_bands.next_min_pct is null
+                or not {{ reaches_next_grade }}
+            )
         )
         or (
             judged.result_status not in ('pass', 'not_graded')
-            and grade_scale.is_fail_grade
+            and grade_bands.is_fail_grade
+            and grade_bands.next_min_pct is null
         )
-
-),
-
-with_grades as (
-
-    select * from grade_candidates
-    where grade_rank = 1
 
 ),
 

@@ -10,6 +10,14 @@
 -- so those are counted from the student-course facts, and the students behind hidden courses are
 -- counted distinct. Nothing is fanned out per fact row and scope, and of the CTEs that aggregate
 -- the facts only course_groups is read twice: MariaDB builds a CTE again for every reference.
+-- MariaDB would sum each student's facts by one lookup per student ("split materialized"), which
+-- costs more than summing them all at once: it is switched off for this model (the hooks).
+{{
+    config(
+        pre_hook="{{ aktu_optimizer_switch('split_materialized=off') }}",
+        post_hook="{{ aktu_optimizer_switch('split_materialized=default') }}"
+    )
+}}
 {%- set student_scopes = {
     'overall': "''",
     'college': 'cohorts.college_code',
@@ -39,11 +47,9 @@ semester_results as (
 
 ),
 
--- distinct (a no-op: one row per student) makes MariaDB/MySQL materialise this side with a key
--- for the joins instead of comparing every fact row with every student.
 students as (
 
-    select distinct
+    select
         student_hash,
         college_code,
         program_code,
@@ -191,7 +197,9 @@ student_scope_groups as (
 
 ),
 
--- Per course, its students of the master with attendance (one attendance row each).
+-- Per course, its students with attendance (one attendance row each). Both facts hold students
+-- of the master only (their models inner-join dim_students), so the course figures need no join
+-- to the students: each would cost a lookup per fact row.
 attendance_by_course as (
 
     select
@@ -201,13 +209,11 @@ attendance_by_course as (
         sum(attendance.classes_held) as classes_held
 
     from attendance
-    inner join students
-        on attendance.student_hash = students.student_hash
     group by attendance.course_code
 
 ),
 
--- Per course, its students of the master with a graded result (one result row each), and how
+-- Per course, its students with a graded result (one result row each), and how
 -- many of them have no attendance in the course (members not counted by attendance_by_course).
 results_by_course as (
 
@@ -220,8 +226,6 @@ results_by_course as (
             as students_without_attendance
 
     from graded_results
-    inner join students
-        on graded_results.student_hash = students.student_hash
     left join attendance
         on graded_results.student_hash = attendance.student_hash
         and graded_results.course_code = attendance.course_code
@@ -313,59 +317,67 @@ groups_measured as (
 
 ),
 
--- Every student-course with attendance or a graded result, once per fact (twice with both).
-course_units as (
+-- The courses with a figure hidden for being small (few or none), and which figures.
+small_courses as (
 
     select
-        student_hash,
-        course_code,
-        1 as has_attendance,
-        0 as has_result
+        scope_value as course_code,
+        case
+            when {{ academics_is_small_group('member_students') }} then 1 else 0
+        end as is_student_count_hidden,
+        case
+            when {{ academics_is_small_group('attendance_students') }} then 1 else 0
+        end as is_attendance_hidden,
+        case
+            when {{ academics_is_small_group('result_students') }} then 1 else 0
+        end as is_pass_rate_hidden
 
-    from attendance
-
-    union all
-
-    select
-        student_hash,
-        course_code,
-        0 as has_attendance,
-        1 as has_result
-
-    from graded_results
+    from course_groups
+    where
+        {{ academics_is_small_group('member_students') }}
+        or {{ academics_is_small_group('attendance_students') }}
+        or {{ academics_is_small_group('result_students') }}
 
 ),
 
--- The student-courses in courses whose figure is hidden for being small, per figure.
+-- The two kinds of student-course fact a course group counts.
+unit_kinds as (
+
+    select 'attendance' as unit_kind
+    union all
+    select 'result' as unit_kind
+
+),
+
+-- The student-courses in those courses, once per fact (twice with both), per figure whether
+-- the figure of its course is hidden: attendance counts in the attendance figure, a graded
+-- result in the pass rate. Each small course is paired with each kind and joined to that kind's
+-- facts only, so that small_courses is read once (each read would aggregate the facts again)
+-- and nothing is read when no course is small.
 hidden_course_units as (
 
     select
-        course_units.student_hash,
+        coalesce(attendance.student_hash, graded_results.student_hash) as student_hash,
+        small_courses.is_student_count_hidden,
         case
-            when {{ academics_is_small_group('course_groups.member_students') }} then 1 else 0
-        end as is_student_count_hidden,
-        case
-            when {{ academics_is_small_group('course_groups.attendance_students') }}
-                and course_units.has_attendance = 1
-                then 1
+            when unit_kinds.unit_kind = 'attendance' then small_courses.is_attendance_hidden
             else 0
         end as is_attendance_hidden,
         case
-            when {{ academics_is_small_group('course_groups.result_students') }}
-                and course_units.has_result = 1
-                then 1
+            when unit_kinds.unit_kind = 'result' then small_courses.is_pass_rate_hidden
             else 0
         end as is_pass_rate_hidden
 
-    from course_units
-    inner join students
-        on course_units.student_hash = students.student_hash
-    inner join course_groups
-        on course_units.course_code = course_groups.scope_value
-    where
-        {{ academics_is_small_group('course_groups.member_students') }}
-        or {{ academics_is_small_group('course_groups.attendance_students') }}
-        or {{ academics_is_small_group('course_groups.result_students') }}
+    from small_courses
+    cross join unit_kinds
+    left join attendance
+        on unit_kinds.unit_kind = 'attendance'
+        and small_courses.course_code = attendance.course_code
+    left join graded_results
+        on unit_kinds.unit_kind = 'result'
+        and small_courses.course_code = graded_results.course_code
+    where attendance.student_hash is not null
+        or graded_results.student_hash is not null
 
 ),
 

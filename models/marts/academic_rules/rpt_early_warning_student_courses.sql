@@ -12,29 +12,16 @@ eligibility as (
 
 ),
 
--- Both `select distinct` (a no-op: one row per student and course, one per student) so that
--- MariaDB/MySQL materialise them with a key for the joins instead of comparing every pair.
+-- Both are joined through their unique indexes (student_hash, course_code / student_hash).
 results as (
 
-    select distinct
-        student_hash,
-        course_code,
-        internal_marks,
-        max_internal_marks,
-        external_marks
-
-    from {{ ref('fct_exam_results') }}
+    select * from {{ ref('fct_exam_results') }}
 
 ),
 
 students as (
 
-    select distinct
-        student_hash,
-        college_code,
-        program_code
-
-    from {{ ref('dim_students') }}
+    select * from {{ ref('dim_students') }}
 
 ),
 

@@ -2,6 +2,26 @@
 -- overall and by college, program and course. Two passes (means, then centred sums): see
 -- macros/pearson_r.sql. A group of fewer than var('aktu_small_cell_min_students') students shows
 -- no figures (macros/small_cells.sql).
+--
+-- Every group of every scope is a union of cells (college, program, course): both passes sum
+-- the pairs per cell, once, and the scopes' groups add up their cells' sums. MariaDB builds a
+-- CTE again for every reference, so the pairs are read by three CTEs, once each, and nothing is
+-- fanned out per pair and scope.
+{%- set scope_keys = {
+    'overall': "''",
+    'college': 'college_code',
+    'program': 'program_code',
+    'course': 'course_code',
+} %}
+{#- Per part of r, the cells' sums of that part for the row's scope, added up. #}
+{%- set scope_sums = {} %}
+{%- for part in ['xy', 'xx', 'yy'] %}
+{%- set whens = [] %}
+{%- for scope in scope_keys %}
+{%- do whens.append("when '" ~ scope ~ "' then cell_students." ~ scope ~ '_' ~ part) %}
+{%- endfor %}
+{%- do scope_sums.update({part: 'sum(case scope_list.scope ' ~ whens | join(' ') ~ ' end)'}) %}
+{%- endfor %}
 with
 
 performance as (
@@ -34,77 +54,135 @@ pairs as (
 
 ),
 
-scoped as (
+scope_list as (
 
-    select
-        'overall' as scope,
-        '' as scope_key,
-        student_hash,
-        x,
-        y
-    from pairs
-
-    union all
-
-    select
-        'college' as scope,
-        college_code as scope_key,
-        student_hash,
-        x,
-        y
-    from pairs
-
-    union all
-
-    select
-        'program' as scope,
-        program_code as scope_key,
-        student_hash,
-        x,
-        y
-    from pairs
-
-    union all
-
-    select
-        'course' as scope,
-        course_code as scope_key,
-        student_hash,
-        x,
-        y
-    from pairs
+    {% for scope in scope_keys %}
+    select '{{ scope }}' as scope
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
-means as (
+-- First pass: per cell, the pairs and the sums of x and y.
+cells as (
 
     select
-        scope,
-        scope_key,
+        college_code,
+        program_code,
+        course_code,
         count(*) as n_pairs,
-        count(distinct student_hash) as n_students,
-        avg(x) as x_mean,
-        avg(y) as y_mean
+        sum(x) as x_sum,
+        sum(y) as y_sum
 
-    from scoped
-    group by scope, scope_key
+    from pairs
+    group by college_code, program_code, course_code
 
 ),
 
+-- Per cell, the means of x and y in each scope's group that holds the cell.
+cell_means as (
+
+    select
+        {% for scope, key in scope_keys.items() %}
+        {%- set group = '(partition by ' ~ key ~ ')' if scope != 'overall' else '()' %}
+        sum(x_sum) over {{ group }} / sum(n_pairs) over {{ group }} as {{ scope }}_x_mean,
+        sum(y_sum) over {{ group }} / sum(n_pairs) over {{ group }} as {{ scope }}_y_mean,
+        {% endfor %}
+        college_code,
+        program_code,
+        course_code
+
+    from cells
+
+),
+
+-- Second pass: per cell, the sums of the pairs' deviations from each scope's means.
+centred_cells as (
+
+    select
+        {% for scope in scope_keys %}
+        {%- set dx = '(pairs.x - cell_means.' ~ scope ~ '_x_mean)' %}
+        {%- set dy = '(pairs.y - cell_means.' ~ scope ~ '_y_mean)' %}
+        sum({{ dx }} * {{ dy }}) as {{ scope }}_xy,
+        sum({{ dx }} * {{ dx }}) as {{ scope }}_xx,
+        sum({{ dy }} * {{ dy }}) as {{ scope }}_yy,
+        {% endfor %}
+        pairs.college_code,
+        pairs.program_code,
+        pairs.course_code,
+        count(*) as n_pairs
+
+    from pairs
+    inner join cell_means
+        on pairs.college_code = cell_means.college_code
+        and pairs.program_code = cell_means.program_code
+        and pairs.course_code = cell_means.course_code
+    group by pairs.college_code, pairs.program_code, pairs.course_code
+
+),
+
+-- Students with pairs per college and program (a student is in one of each), for the student
+-- counts of every scope but course; in a course each student has one pair. dim_students holds
+-- each student once, so they are counted there, each looked up in the pairs by its index.
+student_counts as (
+
+    select
+        students.college_code,
+        students.program_code,
+        count(*) as n_students
+
+    from students
+    where exists (
+            select 1
+            from performance
+            where
+                performance.student_hash = students.student_hash
+                and performance.attendance_pct is not null
+                and performance.total_marks is not null
+        )
+    group by students.college_code, students.program_code
+
+),
+
+-- The first cell of each college and program carries its students, so that they count once.
+cell_students as (
+
+    select
+        centred_cells.*,
+        student_counts.n_students,
+        row_number() over (
+            partition by centred_cells.college_code, centred_cells.program_code
+            order by centred_cells.course_code
+        ) as cell_rank
+
+    from centred_cells
+    inner join student_counts
+        on centred_cells.college_code = student_counts.college_code
+        and centred_cells.program_code = student_counts.program_code
+
+),
+
+-- Each scope's groups from their cells.
 correlated as (
 
     select
-        scoped.scope,
-        scoped.scope_key,
-        means.n_pairs,
-        means.n_students,
-        {{ pearson_r('scoped.x', 'scoped.y', 'means.x_mean', 'means.y_mean') }} as pearson_r
+        scope_list.scope,
+        case scope_list.scope
+            {% for scope, key in scope_keys.items() %}
+            when '{{ scope }}' then {{ key }}
+            {% endfor %}
+        end as scope_key,
+        sum(cell_students.n_pairs) as n_pairs,
+        case
+            when scope_list.scope = 'course' then sum(cell_students.n_pairs)
+            else sum(case when cell_students.cell_rank = 1 then cell_students.n_students else 0 end)
+        end as n_students,
+        {{ pearson_r_from_centred_sums(scope_sums['xy'], scope_sums['xx'], scope_sums['yy']) }}
+            as pearson_r
 
-    from scoped
-    inner join means
-        on scoped.scope = means.scope
-        and scoped.scope_key = means.scope_key
-    group by scoped.scope, scoped.scope_key, means.n_pairs, means.n_students
+    from cell_students
+    cross join scope_list
+    group by scope_list.scope, scope_key
 
 ),
 

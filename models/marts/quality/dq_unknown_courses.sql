@@ -1,7 +1,7 @@
 -- Course codes in the attendance or exam data that the course seed does not know: their
 -- attendance gets no semester and their results no grade until the seeds list them (with a
--- marking scheme). One row per file kind and course code. Attendance is counted from its
--- per-pair aggregate, not re-read row by row.
+-- marking scheme). One row per file kind and course code. Both are counted from their per-pair
+-- aggregates (rows per pair summed), not re-read row by row.
 with
 
 courses as (
@@ -16,47 +16,53 @@ attendance_pairs as (
 
 ),
 
-exam_results as (
+exam_pairs as (
 
-    select * from {{ ref('stg_aktu__exam_results') }}
+    select * from {{ ref('int_exam_results_averaged_to_student_courses') }}
 
 ),
 
-source_rows as (
+-- Per file kind, the course codes the seed does not know, found before the two are put together
+-- (MariaDB would otherwise write every pair of both to a temporary table first).
+unknown_in_attendance as (
 
     select
         'attendance' as file_kind,
-        course_code,
-        student_hash,
-        classes_held as counted_rows
+        attendance_pairs.course_code,
+        sum(attendance_pairs.classes_held) as source_rows,
+        count(distinct attendance_pairs.student_hash) as students
 
     from attendance_pairs
+    left join courses
+        on attendance_pairs.course_code = courses.course_code
+    where courses.course_code is null
+    group by attendance_pairs.course_code
 
-    union all
+),
+
+unknown_in_exam_results as (
 
     select
         'exam_results' as file_kind,
-        course_code,
-        student_hash,
-        1 as counted_rows
+        exam_pairs.course_code,
+        sum(exam_pairs.exam_rows) as source_rows,
+        count(distinct exam_pairs.student_hash) as students
 
-    from exam_results
+    from exam_pairs
+    left join courses
+        on exam_pairs.course_code = courses.course_code
+    where courses.course_code is null
+    group by exam_pairs.course_code
 
 ),
 
 unknown as (
 
-    select
-        source_rows.file_kind,
-        source_rows.course_code,
-        sum(source_rows.counted_rows) as source_rows,
-        count(distinct source_rows.student_hash) as students
+    select * from unknown_in_attendance
 
-    from source_rows
-    left join courses
-        on source_rows.course_code = courses.course_code
-    where courses.course_code is null
-    group by source_rows.file_kind, source_rows.course_code
+    union all
+
+    select * from unknown_in_exam_results
 
 ),
 

@@ -1,13 +1,14 @@
 -- Rows the notebook drops without a word: attendance, exam and placement rows whose
 -- college_code-roll_no-dob matches no student in the master. One row per file kind, zero included.
--- Attendance is counted from its per-pair aggregate (orphans included there), not re-read row
--- by row.
+-- Attendance and exam rows are counted from their per-pair aggregates (orphans included there),
+-- not re-read row by row.
 with
 
--- One row per student: a student listed in several master files must not multiply the join.
+-- One row per student of the master (a student listed in several master files must not
+-- multiply the join): dim_students, a table with a unique index on student_hash.
 students as (
 
-    select distinct student_hash from {{ ref('stg_aktu__students') }}
+    select student_hash from {{ ref('dim_students') }}
 
 ),
 
@@ -20,12 +21,13 @@ attendance_pairs as (
 
 ),
 
+-- Exam rows counted from their per-pair aggregate, not hashed again row by row.
 exam_results as (
 
     select
         student_hash,
-        1 as source_rows
-    from {{ ref('stg_aktu__exam_results') }}
+        exam_rows as source_rows
+    from {{ ref('int_exam_results_averaged_to_student_courses') }}
 
 ),
 
