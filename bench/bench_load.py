@@ -9,11 +9,12 @@ One run, same machine, same file: generates N attendance rows (default 1M), then
   5. with --spark (the spark extra and Java 17): a local Spark (the profile's `spark` target):
      its start-up alone, a bare CREATE TABLE ... USING parquet AS SELECT from Spark's CSV reader,
      and this loader into Spark; every Spark figure includes the JVM's start-up,
-each in its own process, each MariaDB step after InnoDB has flushed the previous one's pages, and
-prints rows/s, peak memory and the ratios. Numbers depend on the
+each in its own process, each MariaDB step after InnoDB has flushed the previous one's pages, the
+bare/loader pairs alternated --repeat times (medians, and each run's ratio to show the noise), and
+prints rows/s, peak memory (the loader's parsing child included) and the ratios. Numbers depend on the
 machine and its load: compare the ratios, which are measured in the same run.
 
-    python bench/bench_load.py [--rows 1000000] [--skip-to-sql] [--memory-check] [--spark]
+    python bench/bench_load.py [--rows 1000000] [--repeat 3] [--skip-to-sql] [--memory-check] [--spark]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -91,6 +94,9 @@ def connect_snippet(database: str = "") -> str:
             "cur = con.cursor()")
 
 
+QUIET_SECONDS = 5.0
+
+
 def settle(timeout: float = 60.0) -> None:
     """Wait until InnoDB has written out the previous step's dirty pages, so a step does not pay
     for the one before it (the server flushes in the background for seconds after a bulk load)."""
@@ -104,10 +110,25 @@ def settle(timeout: float = 60.0) -> None:
             while time.monotonic() < deadline:
                 cur.execute("show global status like 'Innodb_buffer_pool_pages_dirty'")
                 if int(cur.fetchone()[1]) < 100:
-                    return
+                    break
                 time.sleep(0.5)
     finally:
         con.close()
+    time.sleep(QUIET_SECONDS)  # and the purge / file deletion of a dropped table has passed
+
+
+def alternated(baseline: tuple[str, Callable[[], tuple[float, float]]],
+               ours: tuple[str, Callable[[], tuple[float, float]]], repeat: int,
+               spreads: dict[str, list[float]]) -> list[tuple[str, float, float]]:
+    """Run a baseline and this loader in turn `repeat` times: the median seconds and the
+    highest peak of each, and every run's speed ratio in spreads[ours name] (the noise)."""
+    runs: dict[str, list[tuple[float, float]]] = {baseline[0]: [], ours[0]: []}
+    for _ in range(repeat):
+        for name, step in (baseline, ours):
+            runs[name].append(step())
+    spreads[ours[0]] = [b[0] / o[0] for b, o in zip(runs[baseline[0]], runs[ours[0]])]
+    return [(name, statistics.median(s for s, _ in r), max(m for _, m in r))
+            for name, r in runs.items()]
 
 
 def mysql(sql: str) -> None:
@@ -161,6 +182,8 @@ def main() -> int:
     parser.add_argument("--skip-to-sql", action="store_true", help="skip the slow pandas baseline")
     parser.add_argument("--memory-check", action="store_true",
                         help="also load a quarter of the file, to show peak memory does not grow")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="run each bare/loader pair this many times, alternated (medians)")
     parser.add_argument("--spark", action="store_true",
                         help="also measure a local Spark (pip install -e '.[spark]', Java 17)")
     args = parser.parse_args()
@@ -182,25 +205,35 @@ def main() -> int:
         shutil.copy(ROOT / "profiles.example.yml", work / "profiles.yml")
         env = loader_env(schema, work / "bench.duckdb", work)
         results: list[tuple[str, float, float]] = []
+        spreads: dict[str, list[float]] = {}
         print(f"file: {rows:,} attendance rows, {size_mb:.0f} MB; schema {schema}", file=sys.stderr)
 
         bare = (f"create table `{schema}`.bare (college_code varchar(32), roll_no varchar(64), "
                 "dob date, course_code varchar(32), `date` date, status char(1)) "
                 "engine=InnoDB default charset=utf8mb4")
         mysql(f"create database `{schema}` character set utf8mb4 collate utf8mb4_bin")
-        mysql(bare)
-        settle()
-        results.append(("MariaDB raw LOAD DATA LOCAL (bare table)", *measure(python_snippet(
-            connect_snippet() + textwrap.dedent(f"""
+        load_bare = python_snippet(connect_snippet() + textwrap.dedent(f"""
             cur.execute("load data local infile '{csv_path}' into table `{schema}`.bare "
                         "character set utf8mb4 fields terminated by ',' optionally enclosed by '\\"' "
                         "escaped by '' lines terminated by '\\\\n' ignore 1 lines")
             assert cur.rowcount == {rows}, cur.rowcount
-            """)))))
-        settle()
-        results.append(("MariaDB this loader", *measure(
-            [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
-             "--no-progress"], env)))
+            """))
+        load_ours = [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
+                     "--no-progress"]
+
+        def bare_step() -> tuple[float, float]:
+            mysql(f"drop table if exists `{schema}`.bare")
+            mysql(bare)
+            settle()
+            return measure(load_bare)
+
+        def our_step() -> tuple[float, float]:
+            mysql(f"drop database if exists `{schema}_raw`")
+            settle()
+            return measure(load_ours, env)
+
+        results += alternated(("MariaDB raw LOAD DATA LOCAL (bare table)", bare_step),
+                              ("MariaDB this loader", our_step), args.repeat, spreads)
         if args.memory_check:
             quarter = work / "quarter"
             quarter.mkdir()
@@ -235,15 +268,22 @@ def main() -> int:
                 df = pd.read_csv({str(csv_path)!r})
                 df.to_sql("bare", engine, if_exists="append", index=False, chunksize=10000)
                 """))))
-        results.append(("DuckDB bare INSERT ... FROM read_csv", *measure(python_snippet(f"""
-            import duckdb
-            con = duckdb.connect({str(work / 'bare.duckdb')!r})
-            con.execute("create table bare as select * from read_csv('{csv_path}', header=true, "
-                        "all_varchar=true)")
-            """))))
-        results.append(("DuckDB this loader", *measure(
-            [sys.executable, "-m", "loader", "load", str(data), "--target", "duckdb",
-             "--no-progress"], env)))
+        runs = iter(range(1_000_000))
+
+        def duckdb_bare_step() -> tuple[float, float]:
+            return measure(python_snippet(f"""
+                import duckdb
+                con = duckdb.connect({str(work / f'bare{next(runs)}.duckdb')!r})
+                con.execute("create table bare as select * from read_csv('{csv_path}', "
+                            "header=true, all_varchar=true)")
+                """))
+
+        def duckdb_our_step() -> tuple[float, float]:
+            return measure(load_ours[:-2] + ["duckdb", "--no-progress"],
+                           dict(env, AKTU_DUCKDB_PATH=str(work / f"ours{next(runs)}.duckdb")))
+
+        results += alternated(("DuckDB bare INSERT ... FROM read_csv", duckdb_bare_step),
+                              ("DuckDB this loader", duckdb_our_step), args.repeat, spreads)
         if args.spark:
             results += spark_results(work, csv_path, data, schema, rows)
     finally:
@@ -255,6 +295,9 @@ def main() -> int:
     print(f"\n{'method':46} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
     for name, seconds, peak in results:
         print(f"{name:46} {seconds:8.2f} {rows / seconds:10,.0f} {peak:8.0f}")
+    print(f"(medians of {args.repeat} alternated runs for the bare and loader pairs)")
+    for name, ratios in spreads.items():
+        print(f"  {name}: speed ratio per run {', '.join(f'{r:.2f}' for r in ratios)}")
     raw = by_name["MariaDB raw LOAD DATA LOCAL (bare table)"]
     ours = by_name["MariaDB this loader"]
     print(f"\nthis loader / raw LOAD DATA LOCAL (speed): {raw / ours:.2f}x   (target >= 0.9x)")

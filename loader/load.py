@@ -15,7 +15,7 @@ from typing import Callable
 
 from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
-from loader.parse_process import ChildParse
+from loader.parse_process import ChildParse, start_parse_server
 from loader.progress import Progress
 from loader.reader import FileRefused, Record, detect_encoding, file_sha256, records
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
@@ -166,6 +166,7 @@ def load_folder(warehouse: Warehouse, data_dir: Path, say: Callable[[str], None]
             "attendance_*, exam_results_*, placements_*)")
     if not matched:
         raise FileRefused(f"{data_dir}: no CSV file matches a known file kind")
+    start_parse_server()
     warehouse.ensure_raw_tables()
     results = [load_file(warehouse, path, kind, chunk_rows, progress) for path, kind in matched]
     for line in summary(results):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.forkserver
 import signal
 import sys
 import traceback
@@ -33,6 +34,12 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["loader.parse_process"])
 
 Refusal = tuple[int, int, "str | None", str]  # line, end line, column, reason
+
+
+def start_parse_server() -> None:
+    """Start the fork server now, so it imports the loader's modules while this process checks
+    the raw tables and hashes the first file, not when the first file's parse is awaited."""
+    multiprocessing.forkserver.ensure_running()
 
 
 class _Collected:

@@ -25,7 +25,8 @@ INVALID = object()  # a cached bad cell
 from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
-# The first chunk is short, so the server starts loading while the rest is still being parsed.
+# The first chunk is short, so the server starts loading while the rest is still being parsed;
+# each next one is twice as long up to chunk_rows, so parsing keeps ahead of loading.
 FIRST_CHUNK_ROWS = 10_000
 
 
@@ -170,7 +171,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
             if chunk is None:
                 number += 1
                 chunk = StagingFile(workdir / f"chunk{number:05d}.csv")
-                limit = min(chunk_rows, FIRST_CHUNK_ROWS) if number == 1 else chunk_rows
+                limit = min(chunk_rows, FIRST_CHUNK_ROWS << min(number - 1, 20))
             if NULL in values:
                 chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
             else:
