@@ -159,6 +159,11 @@ def summary(results: list[FileResult]) -> list[str]:
 def load_folder(warehouse: Warehouse, data_dir: Path, say: Callable[[str], None] | None = None,
                 chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 progress: bool | None = None) -> list[FileResult]:
+    """Load every recognised export of data_dir, one file at a time.
+
+    Files are parsed in child processes (loader/parse_process.py). As with any Python
+    multiprocessing, a script that calls this must do so under `if __name__ == "__main__":`
+    (a child re-imports the script); `python -m loader`, notebooks and pytest need nothing."""
     say = say or (lambda line: print(line, file=sys.stderr))
     matched, unknown = discover(data_dir)
     for path in unknown:
