@@ -27,29 +27,17 @@ from typing import Callable, Iterator
 from loader.contracts import FileKind
 from loader.duplicates import DuplicateReport, find_duplicates
 from loader.reader import FileRefused, Record
-from loader.stage import RejectSink, staged_chunks
+from loader.stage import Rejects, RejectSink, staged_chunks
 from loader.warehouse import Audit
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["loader.parse_process"])
-
-Refusal = tuple[int, int, "str | None", str]  # line, end line, column, reason
 
 
 def start_parse_server() -> None:
     """Start the fork server now, so it imports the loader's modules while this process checks
     the raw tables and hashes the first file, not when the first file's parse is awaited."""
     multiprocessing.forkserver.ensure_running()
-
-
-class _Collected:
-    """The child's reject sink: refusals by line, sent to the parent at the end."""
-
-    def __init__(self) -> None:
-        self.refusals: list[Refusal] = []
-
-    def add(self, record: Record, column: str | None, reason: str) -> None:
-        self.refusals.append((record.line, record.end_line, column, reason))
 
 
 def _die_with_parent() -> None:
@@ -64,13 +52,13 @@ def _parse(out: Connection, kind: FileKind, path: Path, encoding: str, audit: Au
     """The child: chunk messages as the file is read, then the counts, refusals and duplicates."""
     _die_with_parent()
     try:
-        sink, notices, chunks, position = _Collected(), [], [], [0]
+        sink, notices, chunks, position = Rejects(audit.load_id, path.name), [], [], [0]
         for chunk in staged_chunks(kind, path, encoding, audit, sink, workdir, notices,
                                    chunk_rows, on_bytes=lambda done: position.__setitem__(0, done)):
             chunks.append(chunk)
             out.send(("chunk", chunk, position[0]))
         report = find_duplicates(kind, chunks, workdir)
-        out.send(("done", audit.rows_read, audit.rows_rejected, sink.refusals, notices, report))
+        out.send(("done", audit.rows_read, audit.rows_rejected, sink.pending, notices, report))
     except FileRefused as exc:
         out.send(("refused", str(exc)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
@@ -125,8 +113,9 @@ class ChildParse:
                 child.kill()
             child.join()
 
-    def _finish(self, rows_read: int, rows_rejected: int, refusals: list[Refusal],
-                notices: list[str], duplicates: DuplicateReport) -> None:
+    def _finish(self, rows_read: int, rows_rejected: int,
+                refusals: list[tuple[int, int, str | None, str]], notices: list[str],
+                duplicates: DuplicateReport) -> None:
         self.audit.rows_read, self.audit.rows_rejected = rows_read, rows_rejected
         for line, end_line, column, reason in refusals:
             self.rejects.add(Record(line, end_line, []), column, reason)
