@@ -13,9 +13,10 @@ import io
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
+from loader.fast_path import ChunkNames, FastStager, data_start
 from loader.reader import FileRefused, Record, header_index, raw_text, records_of
 from loader.staging_file import StagingFile, encode_row
 from loader.values import Invalid, normaliser
@@ -25,9 +26,7 @@ INVALID = object()  # a cached bad cell
 from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
-# The first chunk is short, so the server starts loading while the rest is still being parsed;
-# each next one is twice as long up to chunk_rows, so parsing keeps ahead of loading.
-FIRST_CHUNK_ROWS = 10_000
+FIRST_CHUNK_ROWS = 10_000  # see fast_path.ChunkNames
 
 
 @dataclass
@@ -113,16 +112,44 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
                   on_bytes: Callable[[int], None] | None = None) -> Iterator[Path]:
     """Yield chunk files of normalised rows (the contract's columns, then the source line).
 
-    Counts every record into audit.rows_read and the refused ones into audit.rows_rejected;
-    the rows in the chunks are the difference."""
-    with path.open("rb") as binary, io.TextIOWrapper(binary, encoding=encoding,
-                                                     newline="") as stream:
+    Blocks of lines that are canonical already go through loader/fast_path.py; from the first
+    block that is not, every record goes through the per-row loop below. Counts every record
+    into audit.rows_read and the refused ones into audit.rows_rejected; the rows in the chunks
+    are the difference."""
+    names = ChunkNames(workdir, chunk_rows, FIRST_CHUNK_ROWS)
+    with path.open("rb") as binary:
+        offset, line, fast_rows = 0, 1, 0
+        start = data_start(kind, binary, encoding)
+        if start is not None:
+            fast = FastStager(kind, binary, start, line=2)
+            for chunk in fast.chunks(names):
+                if on_bytes is not None:
+                    on_bytes(fast.offset)
+                yield chunk
+            offset, line, fast_rows = fast.offset, fast.line, fast.rows
+        binary.seek(offset)
+        yield from _per_row_chunks(kind, path, binary, encoding, audit, rejects, notices, names,
+                                   None if start is None else line, on_bytes)
+    audit.rows_read += fast_rows
+
+
+def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str, audit: Audit,
+                    rejects: RejectSink, notices: list[str], names: ChunkNames,
+                    resume_line: int | None,
+                    on_bytes: Callable[[int], None] | None) -> Iterator[Path]:
+    """Every record from binary's position: the header first unless resuming at `resume_line`
+    (the header was checked to be the contract's columns in order)."""
+    with io.TextIOWrapper(binary, encoding=encoding, newline="") as stream:
         reader = csv.reader(stream, strict=True)
-        header = next(records_of(reader), None)
-        if header is None:
-            raise FileRefused(f"{path.name}: empty file, expected a header line")
-        positions = column_positions(kind, path, header, notices)
-        width = len(header.fields)
+        if resume_line is None:
+            header = next(records_of(reader), None)
+            if header is None:
+                raise FileRefused(f"{path.name}: empty file, expected a header line")
+            positions = column_positions(kind, path, header, notices)
+            width, base = len(header.fields), 0
+        else:
+            positions = list(range(len(kind.columns)))
+            width, base = len(kind.columns), resume_line - 1
         # A missing optional column reads as an empty cell: point it past the end of the row.
         padded = [p if p >= 0 else width for p in positions]
         pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
@@ -130,11 +157,9 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
         caches, fill = cells_of.caches, cells_of.fill
         get = dict.get
         chunk: StagingFile | None = None
-        number = 0
-        limit = chunk_rows
         read = rejected = 0
         separators = len(kind.columns) - 1
-        previous_end = reader.line_num
+        previous_end = base + reader.line_num
         while True:
             try:
                 fields = next(reader)
@@ -142,13 +167,13 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
                 break
             except csv.Error as exc:
                 read += 1
-                rejects.add(Record(previous_end + 1, reader.line_num, [], str(exc)), None,
+                rejects.add(Record(previous_end + 1, base + reader.line_num, [], str(exc)), None,
                             f"unreadable CSV record: {exc}")
                 rejected += 1
-                previous_end = reader.line_num
+                previous_end = base + reader.line_num
                 continue
             line = previous_end + 1
-            previous_end = reader.line_num
+            previous_end = base + reader.line_num
             if len(fields) != width:
                 if not fields:
                     continue  # a blank line is not a record
@@ -169,9 +194,8 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
                 rejected += 1
                 continue
             if chunk is None:
-                number += 1
-                chunk = StagingFile(workdir / f"chunk{number:05d}.csv")
-                limit = min(chunk_rows, FIRST_CHUNK_ROWS << min(number - 1, 20))
+                chunk = StagingFile(names.path)
+                limit = names.limit
             if NULL in values:
                 chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
             else:
@@ -185,8 +209,10 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
                 if on_bytes is not None:
                     on_bytes(binary.tell())
                 yield chunk.path
+                names.advance()
                 chunk = None
-    audit.rows_read, audit.rows_rejected = read, rejected
-    if chunk is not None:
-        chunk.close()
-        yield chunk.path
+        audit.rows_read, audit.rows_rejected = read, rejected
+        if chunk is not None:
+            chunk.close()
+            yield chunk.path
+            names.advance()
