@@ -1,9 +1,11 @@
 """Parse, validate and normalise one export into chunks of the interchange format.
 
-Streams: the file is read record by record and written out in chunk files of `chunk_rows` rows,
-so memory stays flat however large the export (refused rows are remembered by line number, and
-their raw text is fetched at the end). Cells go through cached normalisers, and a row whose
-values need no quoting is written with one join: the hot loop stays in C as much as Python allows.
+Streams: the file is written out in chunk files of up to `chunk_rows` rows, so memory stays flat
+however large the export (refused rows are remembered by line number, and their raw text is
+fetched at the end). Blocks of lines that are canonical already are staged whole
+(loader/fast_path.py); from the first block that is not, the file is read record by record:
+cells go through cached normalisers, and a row whose values need no quoting is written with one
+join, so the hot loop stays in C as much as Python allows.
 """
 
 from __future__ import annotations
@@ -109,17 +111,17 @@ class _Cells:
 
 def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejects: RejectSink,
                   workdir: Path, notices: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                  on_bytes: Callable[[int], None] | None = None) -> Iterator[Path]:
+                  on_bytes: Callable[[int], None] | None = None, fast: bool = True) -> Iterator[Path]:
     """Yield chunk files of normalised rows (the contract's columns, then the source line).
 
-    Blocks of lines that are canonical already go through loader/fast_path.py; from the first
+    Unless `fast` is off (the tests compare both ways), blocks of lines that are canonical already go through loader/fast_path.py; from the first
     block that is not, every record goes through the per-row loop below. Counts every record
     into audit.rows_read and the refused ones into audit.rows_rejected; the rows in the chunks
     are the difference."""
     names = ChunkNames(workdir, chunk_rows, FIRST_CHUNK_ROWS)
     with path.open("rb") as binary:
         offset, line, fast_rows = 0, 1, 0
-        start = data_start(kind, binary, encoding)
+        start = data_start(kind, binary, encoding) if fast else None
         if start is not None:
             fast = FastStager(kind, binary, start, line=2)
             for chunk in fast.chunks(names):

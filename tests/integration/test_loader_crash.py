@@ -129,3 +129,74 @@ def test_killed_re_export_keeps_the_previous_version(engine, make_warehouse, tmp
     assert _count(wh, path.name) == 1000
     wh.load(path.parent)
     assert _count(wh, path.name) == rows
+
+
+# A loader that dies at an exact point of MySQLFileLoad.commit: after every lane is prepared
+# (before the decision), or right after the decision (before the lanes commit). os._exit is as
+# abrupt as SIGKILL for the server: the connections drop, the prepared lanes stay.
+_DIE_IN_COMMIT = """
+import os, sys
+from loader import warehouse
+from loader.cli import main
+
+def commit(self, audit):
+    self._finish_lanes()
+    for lane in self.lanes:
+        lane.con.query(f"xa end '{lane.xid}'")
+        lane.con.query(f"xa prepare '{lane.xid}'")
+    if sys.argv[1] == "after-decision":
+        self.wh._execute(self.wh.dialect.audit_update(self.wh.schema), warehouse._audit_args(audit))
+        self.wh._execute("commit")
+    os._exit(9)
+
+warehouse.MySQLFileLoad.commit = commit
+if __name__ == "__main__":
+    main(["load", sys.argv[2], "--target", "mariadb", "--no-progress"])
+"""
+
+
+def _prepared_lanes() -> list[str]:
+    from tests.integration.engines import mysql_connect
+
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute("xa recover")
+            return [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("moment", ["before-decision", "after-decision"])
+def test_load_stopped_inside_its_two_phase_commit_is_finished_by_the_next_run(
+        moment, make_warehouse, tmp_path):
+    from loader.warehouse import XID_PREFIX
+
+    wh = make_warehouse("mariadb")
+    path, rows = _attendance_file(tmp_path)
+    _create_raw_tables(wh, tmp_path)
+    script = tmp_path / "die_in_commit.py"
+    script.write_text(_DIE_IN_COMMIT)
+    died = subprocess.run([sys.executable, str(script), moment, str(path.parent)],
+                          cwd=Path(__file__).resolve().parents[2], env=wh.env(),
+                          capture_output=True, text=True)
+    assert died.returncode == 9, died.stderr[-2000:]
+    lanes = [x for x in _prepared_lanes() if x.startswith(XID_PREFIX)]
+    assert len(lanes) == 2, lanes  # both lanes prepared: durable, and nothing of them visible
+    assert _count(wh, path.name) == 0
+    status = wh.query(f"select status from {wh.relation('raw', '_load_audit')} "
+                      f"where file_name = '{path.name}'")["status"].tolist()
+    assert status == (["loaded"] if moment == "after-decision" else ["started"])
+
+    done = wh.load(path.parent)  # the next run ends both lanes first
+    assert not [x for x in _prepared_lanes() if x in lanes]
+    verb = "commit" if moment == "after-decision" else "rollback"
+    assert done.stderr.count(f"{verb} of a lane that a stopped loader left prepared") == 2
+    assert _count(wh, path.name) == rows
+    audit = wh.query(f"select status, rows_loaded from {wh.relation('raw', '_load_audit')} "
+                     f"where file_name = '{path.name}' order by started_at")
+    if moment == "after-decision":  # committed by recovery: the same file is then unchanged
+        assert audit["status"].tolist() == ["loaded", "unchanged"]
+    else:  # rolled back by recovery, then loaded again in full
+        assert audit["status"].tolist() == ["interrupted", "loaded"]
+    assert int(audit[audit["status"] == "loaded"]["rows_loaded"].iloc[0]) == rows
