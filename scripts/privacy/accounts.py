@@ -10,6 +10,8 @@ profile (loader/profiles.py), so e.g. `AKTU_DB_USER=root python scripts/privacy/
 
   loader account  (--loader-user, aktu_loader): CREATE, SELECT, INSERT, UPDATE, DELETE on
                   <schema>_raw only: it lands files and keeps its audit; it reads nothing else.
+                  On MySQL 8 also XA_RECOVER_ADMIN, to end a killed load's prepared lanes
+                  (not tested here: no MySQL 8 server).
   dbt account     (--dbt-user, aktu_dbt): SELECT on <schema>_raw; ALL on every schema dbt writes
                   (<schema>_staging, _intermediate, _marts, _reference, _dbt_test__audit, _private
                   and any other `+schema` in dbt_project.yml); GRANT OPTION on <schema>_marts only,
@@ -133,6 +135,10 @@ def build_plan(args: argparse.Namespace, target: Target, cur) -> Plan:
 
     _identify(plan, cur, args.loader_user, args.host, "AKTU_LOADER_PASSWORD")
     plan.add(f"grant {LOADER_PRIVILEGES} on `{schema_pattern(raw)}`.* to {loader}")
+    if target.type == "mysql":
+        # MySQL 8 lists prepared XA transactions only to XA_RECOVER_ADMIN: the loader ends what a
+        # killed loader left prepared (loader/warehouse.py, recover). MariaDB needs nothing more.
+        plan.add(f"grant XA_RECOVER_ADMIN on *.* to {loader}")
 
     _identify(plan, cur, args.dbt_user, args.host, "AKTU_DBT_PASSWORD")
     plan.add(f"grant select on `{schema_pattern(raw)}`.* to {dbt}")
