@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from loader.contracts import FileKind
 
 MEMORY_LIMIT = "512MB"
@@ -37,6 +35,8 @@ def csv_source(paths: list[Path], columns: list[tuple[str, str]]) -> str:
 def find_duplicates(kind: FileKind, chunks: list[Path], workdir: Path) -> DuplicateReport:
     """Rows sharing a key: first grouped by a 64-bit hash of the key (small, spills to disk),
     then the few candidate rows compared on the key itself, so a hash collision costs nothing."""
+    import duckdb  # here, not at the top: only the parsing child needs it (loader/parse_process.py)
+
     report = DuplicateReport()
     if not chunks:
         return report

@@ -17,7 +17,7 @@ from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
 from loader.parse_process import ChildParse, start_parse_server
 from loader.progress import Progress
-from loader.reader import FileRefused, Record, detect_encoding, file_sha256, records
+from loader.reader import FileRefused, Record, records, sha256_and_encoding
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
 from loader.staging_file import StagingFile
 from loader.warehouse import Audit, Warehouse
@@ -57,7 +57,7 @@ def _settle_duplicates(report: DuplicateReport, path: Path, encoding: str, audit
 def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
               chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: bool | None = None) -> FileResult:
     started = time.monotonic()
-    sha = file_sha256(path)
+    sha, encoding = sha256_and_encoding(path)
     audit = Audit(load_id=uuid.uuid4().hex, file_name=path.name, file_kind=kind.name,
                   file_sha256=sha, started_at=_now())
     result = FileResult(audit)
@@ -72,7 +72,10 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
     workdir = Path(tempfile.mkdtemp(prefix="aktu-load-"))
     bar = Progress(path.name, path.stat().st_size, enabled=progress)
     try:
-        audit.encoding = detect_encoding(path)
+        if encoding is None:
+            raise FileRefused(f"{path.name}: not UTF-8 and not Windows-1252 text; "
+                              "re-export it as CSV UTF-8")
+        audit.encoding = encoding
         if audit.encoding != "utf-8-sig":
             result.notices.append(f"{path.name}: not UTF-8; read as {audit.encoding}")
         rejects = _CountingRejects(Rejects(audit.load_id, path.name), result.reasons)

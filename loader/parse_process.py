@@ -31,7 +31,9 @@ from loader.stage import Rejects, RejectSink, staged_chunks
 from loader.warehouse import Audit
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["loader.parse_process"])
+# The child's heavy modules (numpy, DuckDB) are imported by the fork server once, not by the
+# loader process, which never parses.
+_CONTEXT.set_forkserver_preload(["loader.parse_process", "loader.fast_path", "duckdb"])
 
 
 def start_parse_server() -> None:

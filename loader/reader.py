@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -28,27 +29,36 @@ class Record:
     error: str | None = None  # set when the text is not a readable CSV record
 
 
-def file_sha256(path: Path) -> str:
+def sha256_and_encoding(path: Path) -> tuple[str, str | None]:
+    """The file's SHA-256, and the first of ENCODINGS that decodes all of it (None when none
+    does); one read for a UTF-8 file, in blocks (memory stays flat)."""
     digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder(ENCODINGS[0])()
+    decodes = True
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
-
-
-def detect_encoding(path: Path) -> str:
-    """The first encoding that decodes the whole file, read in blocks (memory stays flat)."""
-    for encoding in ENCODINGS:
+            if decodes:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    decodes = False
+    if decodes:
+        try:
+            utf8.decode(b"", final=True)
+            return digest.hexdigest(), ENCODINGS[0]
+        except UnicodeDecodeError:
+            pass
+    for encoding in ENCODINGS[1:]:
         decoder = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
         try:
             with decoder:
                 while decoder.read(1 << 20):
                     pass
-            return encoding
+            return digest.hexdigest(), encoding
         except UnicodeDecodeError:
             continue
-    raise FileRefused(f"{path.name}: not UTF-8 and not Windows-1252 text; "
-                      "re-export it as CSV UTF-8")
+    return digest.hexdigest(), None
 
 
 def records(path: Path, encoding: str,

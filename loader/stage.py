@@ -15,10 +15,12 @@ import io
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
-from loader.fast_path import ChunkNames, FastStager, data_start
+
+if TYPE_CHECKING:
+    from loader.fast_path import ChunkNames
 from loader.reader import FileRefused, Record, header_index, raw_text, records_of
 from loader.staging_file import StagingFile, encode_row
 from loader.values import Invalid, normaliser
@@ -118,6 +120,10 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
     block that is not, every record goes through the per-row loop below. Counts every record
     into audit.rows_read and the refused ones into audit.rows_rejected; the rows in the chunks
     are the difference."""
+    # Imported here: numpy and DuckDB load in the parsing child (preloaded by its fork server),
+    # not in the loader process, which uses this module only for Rejects.
+    from loader.fast_path import ChunkNames, FastStager, data_start
+
     names = ChunkNames(workdir, chunk_rows, FIRST_CHUNK_ROWS)
     with path.open("rb") as binary:
         offset, line, fast_rows = 0, 1, 0
@@ -136,7 +142,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
 
 
 def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str, audit: Audit,
-                    rejects: RejectSink, notices: list[str], names: ChunkNames,
+                    rejects: RejectSink, notices: list[str], names: "ChunkNames",
                     resume_line: int | None,
                     on_bytes: Callable[[int], None] | None) -> Iterator[Path]:
     """Every record from binary's position: the header first unless resuming at `resume_line`
