@@ -65,9 +65,10 @@ def test_every_row_of_a_load_carries_the_loads_start(engine, make_warehouse, tmp
     assert int(row["matching"]) == int(row["n_rows"]) == int(row["rows_loaded"])
 
 
-def test_mysql_raw_tables_get_their_clustered_key(make_warehouse, tmp_path):
-    """Raw tables made before the (_loaded_at, _source_file, _source_line) key get it on the
-    next load; the rows stay."""
+@pytest.mark.parametrize("earlier", ["no key", "the key before 2026-11-29"])
+def test_mysql_raw_tables_get_their_clustered_key(earlier, make_warehouse, tmp_path):
+    """Raw tables made before the (_loaded_at, _source_line) key, keyless or keyed on
+    (_loaded_at, _source_file, _source_line), get it on the next load; the rows stay."""
     wh = make_warehouse("mariadb")
     generate(tmp_path, students=20, seed=5)
     wh.load(tmp_path)
@@ -76,14 +77,43 @@ def test_mysql_raw_tables_get_their_clustered_key(make_warehouse, tmp_path):
     con = mysql_connect()
     try:
         with con.cursor() as cur:
-            cur.execute(f"alter table {raw} drop primary key")
+            cur.execute(f"alter table {raw} drop primary key" + (
+                "" if earlier == "no key" else
+                ", add primary key (_loaded_at, _source_file, _source_line)"))
     finally:
         con.close()
     again = wh.load(tmp_path)
-    assert "adding the primary key (_loaded_at, _source_file, _source_line)" in again.stderr
+    verb = "adding" if earlier == "no key" else "changing"
+    assert f"{verb} the primary key (_loaded_at, _source_line) of {raw.replace('`', '')}" in again.stderr
     keys = wh.query(f"show index from {raw} where Key_name = 'PRIMARY'")
-    assert list(keys["Column_name"]) == ["_loaded_at", "_source_file", "_source_line"]
+    assert list(keys["Column_name"]) == ["_loaded_at", "_source_line"]
     assert int(wh.query(f"select count(*) as n from {raw}")["n"][0]) == before
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "mariadb"])
+def test_each_load_starts_after_the_last_even_when_the_clock_goes_back(engine, make_warehouse,
+                                                                         tmp_path):
+    """_loaded_at keys a load's raw rows and dbt reads the rows loaded since the last one it
+    saw: a load stamped earlier than the one before would collide or be skipped."""
+    wh = make_warehouse(engine)
+    data = tmp_path / "data"
+    data.mkdir()
+    header = "college_code,roll_no,dob,course_code,date,status\n"
+    (data / "attendance_day1.csv").write_text(header + "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n")
+    wh.load(data)
+    audit = wh.relation("raw", "_load_audit")
+    _execute(wh, f"update {audit} set started_at = timestamp '2099-01-01 00:00:00'")
+    (data / "attendance_day2.csv").write_text(header + "AKTU001,R1,2003-01-01,CSE401,2024-02-02,P\n")
+    wh.load(data)
+    # the second run: day 1 unchanged (2099-…:00.000001), then day 2 (…:00.000002)
+    starts = wh.query(f"select file_name, status, started_at from {audit} order by started_at")
+    assert [(r.file_name, r.status, str(r.started_at)) for r in starts.itertuples()] == [
+        ("attendance_day1.csv", "loaded", "2099-01-01 00:00:00"),
+        ("attendance_day1.csv", "unchanged", "2099-01-01 00:00:00.000001"),
+        ("attendance_day2.csv", "loaded", "2099-01-01 00:00:00.000002")]
+    rows = wh.query(f"select _loaded_at from {wh.relation('raw', 'attendance')} "
+                    "where _source_file = 'attendance_day2.csv'")
+    assert str(rows["_loaded_at"].iloc[0]) == "2099-01-01 00:00:00.000002"
 
 
 def _execute(wh, sql: str) -> None:
