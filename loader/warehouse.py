@@ -479,11 +479,16 @@ class MySQLFileLoad:
         self._check_lanes()
         self.queue.put(path)  # the next free lane loads it
 
-    def _finish_lanes(self) -> None:
-        for _ in self.lanes:
+    def _stop_lanes(self) -> None:
+        """Let the lanes load what is queued, then end their threads (again: nothing to do)."""
+        running = [lane for lane in self.lanes if lane.thread.is_alive()]
+        for _ in running:
             self.queue.put(None)
-        for lane in self.lanes:
+        for lane in running:
             lane.thread.join()
+
+    def _finish_lanes(self) -> None:
+        self._stop_lanes()
         self._check_lanes()
 
     def _check_lanes(self) -> None:
@@ -523,10 +528,8 @@ class MySQLFileLoad:
         self.lanes = []
 
     def rollback(self) -> None:
+        self._stop_lanes()
         for lane in self.lanes:
-            self.queue.put(None)
-        for lane in self.lanes:
-            lane.thread.join()
             for statement in (f"xa end '{lane.xid}'", f"xa rollback '{lane.xid}'"):
                 try:
                     lane.con.query(statement)
