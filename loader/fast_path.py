@@ -24,7 +24,6 @@ takes over from that block's first line to the end of the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -33,10 +32,10 @@ import duckdb
 import numpy as np
 
 from loader.contracts import FileKind
-from loader.values import normaliser
+from loader.staging_file import ChunkNames
+from loader.values import CellCache
 
 READ_BYTES = 1 << 22
-CACHE_LIMIT = 50_000  # distinct values remembered per column (memory stays flat)
 _COMMA, _NEWLINE = ord(","), ord("\n")
 
 
@@ -54,28 +53,6 @@ def data_start(kind: FileKind, binary: BinaryIO, encoding: str) -> int | None:
     return end + 1 if names == kind.column_names else None
 
 
-@dataclass
-class ChunkNames:
-    """Chunk files of one load: the first is short so the server starts early, then each is
-    twice as long up to chunk_rows, so staging keeps ahead of loading."""
-
-    workdir: Path
-    chunk_rows: int
-    first_rows: int
-    number: int = 1
-
-    @property
-    def path(self) -> Path:
-        return self.workdir / f"chunk{self.number:05d}.csv"
-
-    @property
-    def limit(self) -> int:
-        return min(self.chunk_rows, self.first_rows << min(self.number - 1, 20))
-
-    def advance(self) -> None:
-        self.number += 1
-
-
 class FastStager:
     """Stage blocks of `binary` from `offset` (whose first line is `line`) while they qualify.
 
@@ -84,8 +61,7 @@ class FastStager:
 
     def __init__(self, kind: FileKind, binary: BinaryIO, offset: int, line: int) -> None:
         self.kind, self.binary, self.offset, self.line, self.rows = kind, binary, offset, line, 0
-        self.normalisers = [normaliser(c) for c in kind.columns]
-        self.known: list[dict[str, bool]] = [{} for _ in kind.columns]
+        self.cells = CellCache(kind)
         self.separators = len(kind.columns) - 1
         spec = ", ".join(f"'{c}': 'varchar'" for c in [*kind.column_names, "_line"])
         self._read_csv = ("read_csv('{path}', header = false, delim = ',', quote = '', escape = '', "
@@ -149,14 +125,10 @@ class FastStager:
             return False  # a line with a field too many or too few
         if counted != lines:
             return False
-        for values, normalise, known in zip(distinct, self.normalisers, self.known):
+        canonical = self.cells.canonical
+        for column, values in enumerate(distinct):
             for value in values:
-                ok = known.get(value)
-                if ok is None:
-                    ok = value is not None and value != "NULL" and normalise(value) == value
-                    if len(known) >= CACHE_LIMIT:
-                        known.clear()
-                    known[value] = ok
-                if not ok:
+                # not empty, not the text NULL (the interchange's null), already canonical
+                if value is None or value == "NULL" or canonical(column, value) != value:
                     return False
         return True

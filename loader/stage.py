@@ -15,22 +15,15 @@ import io
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Protocol
+from typing import BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
-
-if TYPE_CHECKING:
-    from loader.fast_path import ChunkNames
 from loader.reader import FileRefused, Record, header_index, raw_text, records_of
-from loader.staging_file import StagingFile, encode_row
-from loader.values import Invalid, normaliser
-
-NULL = object()  # a cached empty value (a cache miss reads as None)
-INVALID = object()  # a cached bad cell
+from loader.staging_file import ChunkNames, StagingFile, encode_row
+from loader.values import INVALID, NULL, CellCache, Invalid, normaliser
 from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
-FIRST_CHUNK_ROWS = 10_000  # see fast_path.ChunkNames
 
 
 @dataclass
@@ -89,52 +82,31 @@ def _bare(body: str, values: list[object], separators: int) -> bool:
             and "\r" not in body and "NULL" not in values)
 
 
-class _Cells:
-    """Per-column caches of cell -> canonical value, read with one C-level map per row.
-
-    A cache miss reads as None; a legitimately empty value is cached as NULL, a bad cell as
-    INVALID. Each cache is cleared when it reaches `limit` entries: memory stays flat."""
-
-    def __init__(self, kind: FileKind, limit: int = 50_000) -> None:
-        self.normalisers = [normaliser(c) for c in kind.columns]
-        self.caches: list[dict[str, object]] = [{} for _ in kind.columns]
-        self.limit = limit
-
-    def fill(self, values: list[object], cells: tuple[str, ...]) -> None:
-        for i, value in enumerate(values):
-            if value is None:
-                value = self.normalisers[i](cells[i])
-                value = NULL if value is None else INVALID if isinstance(value, Invalid) else value
-                cache = self.caches[i]
-                if len(cache) >= self.limit:
-                    cache.clear()
-                cache[cells[i]] = values[i] = value
-
-
 def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejects: RejectSink,
                   workdir: Path, notices: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
                   on_bytes: Callable[[int], None] | None = None, fast: bool = True) -> Iterator[Path]:
     """Yield chunk files of normalised rows (the contract's columns, then the source line).
 
-    Unless `fast` is off (the tests compare both ways), blocks of lines that are canonical already go through loader/fast_path.py; from the first
-    block that is not, every record goes through the per-row loop below. Counts every record
+    Unless `fast` is off (the tests compare both ways), blocks of lines that are canonical
+    already go through loader/fast_path.py; from the first block that is not, every record goes
+    through the per-row loop below. Counts every record
     into audit.rows_read and the refused ones into audit.rows_rejected; the rows in the chunks
     are the difference."""
     # Imported here: numpy and DuckDB load in the parsing child (preloaded by its fork server),
     # not in the loader process, which uses this module only for Rejects.
-    from loader.fast_path import ChunkNames, FastStager, data_start
+    from loader.fast_path import FastStager, data_start
 
-    names = ChunkNames(workdir, chunk_rows, FIRST_CHUNK_ROWS)
+    names = ChunkNames(workdir, chunk_rows)
     with path.open("rb") as binary:
         offset, line, fast_rows = 0, 1, 0
         start = data_start(kind, binary, encoding) if fast else None
         if start is not None:
-            fast = FastStager(kind, binary, start, line=2)
-            for chunk in fast.chunks(names):
+            stager = FastStager(kind, binary, start, line=2)
+            for chunk in stager.chunks(names):
                 if on_bytes is not None:
-                    on_bytes(fast.offset)
+                    on_bytes(stager.offset)
                 yield chunk
-            offset, line, fast_rows = fast.offset, fast.line, fast.rows
+            offset, line, fast_rows = stager.offset, stager.line, stager.rows
         binary.seek(offset)
         yield from _per_row_chunks(kind, path, binary, encoding, audit, rejects, notices, names,
                                    None if start is None else line, on_bytes)
@@ -142,7 +114,7 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
 
 
 def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str, audit: Audit,
-                    rejects: RejectSink, notices: list[str], names: "ChunkNames",
+                    rejects: RejectSink, notices: list[str], names: ChunkNames,
                     resume_line: int | None,
                     on_bytes: Callable[[int], None] | None) -> Iterator[Path]:
     """Every record from binary's position: the header first unless resuming at `resume_line`
@@ -161,7 +133,7 @@ def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str,
         # A missing optional column reads as an empty cell: point it past the end of the row.
         padded = [p if p >= 0 else width for p in positions]
         pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
-        cells_of = _Cells(kind)
+        cells_of = CellCache(kind)
         caches, fill = cells_of.caches, cells_of.fill
         get = dict.get
         chunk: StagingFile | None = None

@@ -9,10 +9,12 @@ Bare values are the common case (dates, codes, roll numbers): the server parses 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 NEEDS_QUOTES = frozenset(',"\r\n')
+FIRST_CHUNK_ROWS = 10_000
 
 
 def needs_quotes(text: str) -> bool:
@@ -52,3 +54,25 @@ class StagingFile:
     def close(self) -> None:
         if not self._handle.closed:
             self._handle.close()
+
+
+@dataclass
+class ChunkNames:
+    """The chunk files of one load, in order: the first is short so the server starts early,
+    then each is twice as long up to chunk_rows, so staging keeps ahead of loading."""
+
+    workdir: Path
+    chunk_rows: int
+    first_rows: int = FIRST_CHUNK_ROWS
+    number: int = 1
+
+    @property
+    def path(self) -> Path:
+        return self.workdir / f"chunk{self.number:05d}.csv"
+
+    @property
+    def limit(self) -> int:
+        return min(self.chunk_rows, self.first_rows << min(self.number - 1, 20))
+
+    def advance(self) -> None:
+        self.number += 1

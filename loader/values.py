@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Callable
 
-from loader.contracts import Column
+from loader.contracts import Column, FileKind
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -122,3 +122,37 @@ def normaliser(column: Column) -> Callable[[str], "str | None | Invalid"]:
         return cell
 
     return normalise
+
+
+NULL = object()  # a cached empty value (a cache miss reads as None)
+INVALID = object()  # a cached bad cell
+
+
+class CellCache:
+    """Per-column caches of cell -> canonical value, so each distinct cell is normalised once.
+
+    A cache miss reads as None; a legitimately empty value is cached as NULL, a bad cell as
+    INVALID. Each cache is cleared when it reaches `limit` entries: memory stays flat."""
+
+    def __init__(self, kind: FileKind, limit: int = 50_000) -> None:
+        self.normalisers = [normaliser(c) for c in kind.columns]
+        self.caches: list[dict[str, object]] = [{} for _ in kind.columns]
+        self.limit = limit
+
+    def canonical(self, column: int, cell: str) -> object:
+        """The canonical text of a cell of the column at this position, NULL or INVALID."""
+        cache = self.caches[column]
+        value = cache.get(cell)
+        if value is None:
+            value = self.normalisers[column](cell)
+            value = NULL if value is None else INVALID if isinstance(value, Invalid) else value
+            if len(cache) >= self.limit:
+                cache.clear()
+            cache[cell] = value
+        return value
+
+    def fill(self, values: list[object], cells: tuple[str, ...]) -> None:
+        """Fill the misses (None) of a row read with one C-level map over the caches."""
+        for i, value in enumerate(values):
+            if value is None:
+                values[i] = self.canonical(i, cells[i])

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from loader.contracts import kind_for
-from loader.fast_path import ChunkNames, FastStager, data_start
-from loader.stage import FIRST_CHUNK_ROWS, Rejects, staged_chunks
+from loader.fast_path import FastStager, data_start
+from loader.stage import Rejects, staged_chunks
+from loader.staging_file import ChunkNames
 from loader.warehouse import Audit
 
 HEADER = "college_code,roll_no,dob,course_code,date,status"
@@ -80,7 +81,7 @@ def _fast_rows(path: Path, workdir: Path) -> int:
         if start is None:
             return 0
         stager = FastStager(kind, binary, start, line=2)
-        for _ in stager.chunks(ChunkNames(workdir, 100_000, FIRST_CHUNK_ROWS)):
+        for _ in stager.chunks(ChunkNames(workdir, 100_000)):
             pass
         return stager.rows
 
