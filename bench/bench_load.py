@@ -107,11 +107,19 @@ def settle(timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     try:
         with con.cursor() as cur:
-            while time.monotonic() < deadline:
-                cur.execute("show global status like 'Innodb_buffer_pool_pages_dirty'")
-                if int(cur.fetchone()[1]) < 100:
-                    break
-                time.sleep(0.5)
+            # MariaDB 10.5+ leaves dirty pages in an idle pool (no low-water mark by default):
+            # ask for a flush down to nothing, and put the setting back once it is done.
+            cur.execute("select @@global.innodb_max_dirty_pages_pct")
+            saved = cur.fetchone()[0]
+            cur.execute("set global innodb_max_dirty_pages_pct = 0")
+            try:
+                while time.monotonic() < deadline:
+                    cur.execute("show global status like 'Innodb_buffer_pool_pages_dirty'")
+                    if int(cur.fetchone()[1]) < 100:
+                        break
+                    time.sleep(0.5)
+            finally:
+                cur.execute("set global innodb_max_dirty_pages_pct = %s", (saved,))
     finally:
         con.close()
     time.sleep(QUIET_SECONDS)  # and the purge / file deletion of a dropped table has passed

@@ -4,6 +4,12 @@
 -- (dq_unknown_courses).
 with
 
+attendance_pairs as (
+
+    select * from {{ ref('int_attendance_summed_to_student_courses') }}
+
+),
+
 attendance as (
 
     select * from {{ ref('stg_aktu__attendance') }}
@@ -12,7 +18,12 @@ attendance as (
 
 courses as (
 
-    select * from {{ ref('courses') }}
+    select
+        course_code,
+        semester,
+        case when mod(semester, 2) = 0 then 'even' else 'odd' end as term
+
+    from {{ ref('courses') }}
 
 ),
 
@@ -22,7 +33,42 @@ calendar as (
 
 ),
 
-with_term as (
+-- A student's classes of a course all lie between its first and last class date (the
+-- attendance aggregate): when one teaching period of the term holds both, no row of the pair
+-- can be outside. `distinct` keeps the pairs in an indexed temporary table on MariaDB.
+pairs_in_one_period as (
+
+    select distinct
+        attendance_pairs.student_hash,
+        attendance_pairs.course_code
+
+    from attendance_pairs
+    inner join courses
+        on attendance_pairs.course_code = courses.course_code
+    inner join calendar
+        on courses.term = calendar.term
+        and attendance_pairs.first_class_date >= calendar.start_date
+        and attendance_pairs.last_class_date <= calendar.end_date
+
+),
+
+-- Only the courses of those pairs are read: a row of another course lies in a period that
+-- holds its pair's every class. The student is not hashed again for the check.
+suspect_courses as (
+
+    select distinct attendance_pairs.course_code
+
+    from attendance_pairs
+    inner join courses
+        on attendance_pairs.course_code = courses.course_code
+    left join pairs_in_one_period
+        on attendance_pairs.student_hash = pairs_in_one_period.student_hash
+        and attendance_pairs.course_code = pairs_in_one_period.course_code
+    where pairs_in_one_period.student_hash is null
+
+),
+
+suspect_rows as (
 
     select
         attendance.source_file,
@@ -31,9 +77,11 @@ with_term as (
         attendance.course_code,
         attendance.class_date,
         courses.semester,
-        case when mod(courses.semester, 2) = 0 then 'even' else 'odd' end as term
+        courses.term
 
-    from attendance
+    from suspect_courses
+    inner join attendance
+        on suspect_courses.course_code = attendance.course_code
     inner join courses
         on attendance.course_code = courses.course_code
 
@@ -42,12 +90,12 @@ with_term as (
 -- An anti-join: the rows no teaching period of their term holds (each such row once).
 outside as (
 
-    select with_term.*
-    from with_term
+    select suspect_rows.*
+    from suspect_rows
     left join calendar
-        on with_term.term = calendar.term
-        and with_term.class_date >= calendar.start_date
-        and with_term.class_date <= calendar.end_date
+        on suspect_rows.term = calendar.term
+        and suspect_rows.class_date >= calendar.start_date
+        and suspect_rows.class_date <= calendar.end_date
     where calendar.term is null
 
 ),
