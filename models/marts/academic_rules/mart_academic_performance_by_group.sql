@@ -69,10 +69,7 @@ students as (
 -- The scopes whose group is an attribute of the student (all but course).
 scope_list as (
 
-    {% for scope in student_scopes %}
-    select '{{ scope }}' as scope
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ scope_rows(student_scopes) }}
 
 ),
 
@@ -176,11 +173,7 @@ student_scope_groups as (
 
     select
         scope_list.scope,
-        case scope_list.scope
-            {% for scope, column in student_scopes.items() %}
-            when '{{ scope }}' then {{ column }}
-            {% endfor %}
-        end as scope_value,
+        {{ scope_value('scope_list.scope', student_scopes) }} as scope_value,
         sum(cohorts.member_students) as member_students,
         sum(cohorts.attendance_students) as attendance_students,
         sum(cohorts.classes_attended) as classes_attended,

@@ -56,10 +56,7 @@ pairs as (
 
 scope_list as (
 
-    {% for scope in scope_keys %}
-    select '{{ scope }}' as scope
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ scope_rows(scope_keys) }}
 
 ),
 
@@ -167,11 +164,7 @@ correlated as (
 
     select
         scope_list.scope,
-        case scope_list.scope
-            {% for scope, key in scope_keys.items() %}
-            when '{{ scope }}' then {{ key }}
-            {% endfor %}
-        end as scope_key,
+        {{ scope_value('scope_list.scope', scope_keys) }} as scope_key,
         sum(cell_students.n_pairs) as n_pairs,
         case
             when scope_list.scope = 'course' then sum(cell_students.n_pairs)

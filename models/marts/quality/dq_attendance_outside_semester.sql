@@ -52,8 +52,8 @@ pairs_in_one_period as (
 
 ),
 
--- Only the courses of those pairs are read: a row of another course lies in a period that
--- holds its pair's every class. The student is not hashed again for the check.
+-- The courses with a pair that no single period holds. Only their rows are read: a row of any
+-- other course lies in a period that holds its pair's every class. The check needs no student.
 suspect_courses as (
 
     select distinct attendance_pairs.course_code
