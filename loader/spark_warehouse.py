@@ -44,6 +44,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,8 @@ import duckdb
 from loader.contracts import FILE_KINDS, Column, FileKind
 from loader.duplicates import csv_source
 from loader.profiles import ProfileError, Target
-from loader.warehouse import AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECTS_TABLE, Audit
+from loader.warehouse import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECTS_TABLE, Audit,
+                              start_after)
 
 PARTITION_COLUMN = "file_partition"  # raw tables: = _source_file
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -262,6 +264,11 @@ class SparkWarehouse:
                      f"partition (file_name = {literal(file_name)}) values {', '.join(values)}")
 
     def record_start(self, audit: Audit) -> None:
+        # Strictly after every earlier load's start, as on the other engines (start_after).
+        latest = self.execute(f"select date_format(max(started_at), '{_TIMESTAMP_FORMAT}') "
+                              f"from {self.table(AUDIT_TABLE)}")
+        if latest and latest[0][0] is not None:
+            start_after(audit, datetime.fromisoformat(latest[0][0]))
         rows = self._audit_rows(audit.file_name)
         for row in rows:
             if row["status"] == "started":

@@ -91,6 +91,17 @@ class Warehouse(Protocol):
     def close(self) -> None: ...
 
 
+def start_after(audit: Audit, latest: datetime | None) -> None:
+    """Move audit.started_at to a microsecond after `latest` (the last load's start) when the
+    clock reads earlier than that: _loaded_at keys the raw rows of one load, and dbt reads the
+    rows loaded since the last _loaded_at it saw, so a clock set back must not reuse a start."""
+    if latest is None:
+        return
+    earliest = latest + timedelta(microseconds=1)
+    if datetime.fromisoformat(audit.started_at) < earliest:
+        audit.started_at = earliest.isoformat(sep=" ", timespec="microseconds")
+
+
 def _sql_type(column: Column, mysql: bool) -> str:
     if column.kind == "text":
         return f"varchar({column.max_length})" if mysql else "varchar"
@@ -207,10 +218,7 @@ class _BaseWarehouse:
         # raw rows of one load, and dbt reads "rows loaded since" the last _loaded_at it saw.
         latest = self._execute(f"select max(started_at) from "
                                f"{self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)}")
-        if latest and latest[0][0] is not None:
-            earliest = latest[0][0] + timedelta(microseconds=1)
-            if datetime.fromisoformat(audit.started_at) < earliest:
-                audit.started_at = earliest.isoformat(sep=" ", timespec="microseconds")
+        start_after(audit, latest[0][0] if latest else None)
         self._execute(self.dialect.mark_interrupted(self.schema), [audit.file_name])
         self._execute(self.dialect.audit_insert(self.schema), list(audit.values()))
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timedelta
+
 import duckdb
 import pytest
 
@@ -154,6 +156,39 @@ def test_crash_during_commit_is_finished_by_the_next_run(make_warehouse, tmp_pat
     assert list(rows["roll_no"]) == ["R1", "R2"]
     rejects = wh.query(f"select line_number from {wh.relation('raw', '_load_rejects')}")
     assert list(rejects["line_number"]) == [4]
+
+
+def test_each_load_starts_after_the_last_even_when_the_clock_goes_back(make_warehouse, tmp_path,
+                                                                         monkeypatch):
+    """As on the other engines (test_loader_basics.py): _loaded_at keys a load's raw rows and dbt
+    reads the rows loaded since the last one it saw, so a clock set back must not reuse a start.
+    Here the loader runs in this process, so its clock itself is set back."""
+    wh = make_warehouse("spark")
+    header = "college_code,roll_no,dob,course_code,date,status\n"
+    row = "AKTU001,R1,2003-01-01,CSE401,{},P\n"
+    (tmp_path / "attendance_day1.csv").write_text(header + row.format("2024-02-01"))
+    wh.load(tmp_path)
+    audit = wh.relation("raw", "_load_audit")
+    stamp = "date_format({}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')"
+    first = wh.query(f"select {stamp.format('started_at')} as s from {audit}")["s"].iloc[0]
+    monkeypatch.setattr("loader.load._now", lambda: "2000-01-01 00:00:00.000000")
+    (tmp_path / "attendance_day2.csv").write_text(header + row.format("2024-02-02"))
+    wh.load(tmp_path)
+
+    def later(microseconds: int) -> str:
+        return (datetime.fromisoformat(first) + timedelta(microseconds=microseconds)).isoformat(
+            sep=" ", timespec="microseconds")
+
+    starts = wh.query(f"select file_name, status, {stamp.format('started_at')} as s from {audit} "
+                      "order by started_at")
+    assert list(starts.itertuples(index=False, name=None)) == [
+        ("attendance_day1.csv", "loaded", first),
+        ("attendance_day1.csv", "unchanged", later(1)),
+        ("attendance_day2.csv", "loaded", later(2))]
+    rows = wh.query(f"select {stamp.format('_loaded_at')} as s "
+                    f"from {wh.relation('raw', 'attendance')} "
+                    "where _source_file = 'attendance_day2.csv'")
+    assert list(rows["s"]) == [later(2)]
 
 
 def test_refused_re_export_keeps_the_previous_version(make_warehouse, tmp_path):
