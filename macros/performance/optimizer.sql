@@ -16,3 +16,29 @@
 {% macro mariadb__aktu_optimizer_switch(setting) -%}
   set session optimizer_switch = '{{ setting }}'
 {%- endmacro %}
+
+{#
+  The in-memory size of this session's temporary tables on MySQL/MariaDB, for one model: its
+  pre-hook raises it to var('aktu_model_tmp_table_bytes'), its post-hook puts the server's
+  setting back. A GROUP BY whose groups outgrow the server default (16 MiB) goes to disk: the
+  attendance aggregate at 5M rows took 47 s so, 12-18 s in memory (docs/benchmarks.md).
+  Nothing on DuckDB, which spills by itself within its memory limit.
+
+    {{ config(pre_hook="{{ aktu_session_tmp_tables('model') }}",
+              post_hook="{{ aktu_session_tmp_tables('default') }}") }}
+#}
+{% macro aktu_session_tmp_tables(size) -%}
+  {{ return(adapter.dispatch('aktu_session_tmp_tables', 'aktu_dw')(size)) }}
+{%- endmacro %}
+
+{% macro default__aktu_session_tmp_tables(size) -%}
+{%- endmacro %}
+
+{% macro mysql__aktu_session_tmp_tables(size) -%}
+  {%- set value = 'default' if size == 'default' else var('aktu_model_tmp_table_bytes') | int -%}
+  set session tmp_table_size = {{ value }}, max_heap_table_size = {{ value }}
+{%- endmacro %}
+
+{% macro mariadb__aktu_session_tmp_tables(size) -%}
+  {{ mysql__aktu_session_tmp_tables(size) }}
+{%- endmacro %}

@@ -7,8 +7,14 @@
         materialized='incremental',
         unique_key=['student_hash', 'course_code'],
         incremental_strategy='delete+insert',
-        pre_hook="{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__file_loads'), 'attendance', 'last_loaded_at') }}",
-        post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
+        pre_hook=[
+            "{{ aktu_session_tmp_tables('model') }}",
+            "{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__file_loads'), 'attendance', 'last_loaded_at') }}"
+        ],
+        post_hook=[
+            "{{ aktu_session_tmp_tables('default') }}",
+            "{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
+        ]
     )
 }}
 
