@@ -99,3 +99,21 @@ def test_daily_selector_is_what_attendance_feeds_less_the_full_scans(make_wareho
     assert {"int_attendance_summed_to_student_courses", "mart_attendance_marks_correlation",
             "rpt_orphan_rows", "dq_unknown_courses"} <= daily
     assert not daily & {"fct_placement_offers", "dim_students", "stg_aktu__exam_results"}
+
+
+def test_aggregate_session_keeps_temporary_tables_in_memory_then_resets(make_warehouse,
+                                                                        tmp_path):
+    """On MariaDB the aggregate's pre-hook raises its session's in-memory temporary tables to
+    var aktu_model_tmp_table_bytes for its GROUP BY, and its post-hook puts the server's values
+    back before the next model runs on that connection (one thread: statements in order)."""
+    base, _ = _days(tmp_path)
+    wh = make_warehouse("mariadb")
+    wh.load(base)
+    out = wh.dbt("--debug", "run", "--threads", "1", "--full-refresh",
+                 "--select", "+int_attendance_summed_to_student_courses", "--vars",
+                 "{aktu_model_tmp_table_bytes: 33554432}").stdout
+    raised = out.index("set session tmp_table_size = 33554432, max_heap_table_size = 33554432")
+    built = out.index("int_attendance_summed_to_student_courses", raised)
+    reset = out.index("set session tmp_table_size = default, max_heap_table_size = default")
+    assert raised < built < reset
+    assert "group by college_code, roll_no, dob, course_code" in out[raised:reset]
