@@ -22,8 +22,8 @@ exam_results as (
 
 ),
 
--- Each row's student looked up in dim_students' unique index (not compared against a
--- temporary copy of the students, which took MariaDB 60% longer; docs/benchmarks.md).
+-- Each row's student looked up in dim_students' unique index (comparing it against a temporary
+-- copy of the students took MariaDB about twice as long; docs/benchmarks.md).
 attendance_orphans as (
 
     select
