@@ -11,8 +11,9 @@ One run, same machine, same file: generates N attendance rows (default 1M), then
      and this loader into Spark; every Spark figure includes the JVM's start-up,
 each in its own process, each MariaDB step after InnoDB has flushed the previous one's pages, the
 bare/loader pairs alternated --repeat times (medians, and each run's ratio to show the noise), and
-prints rows/s, peak memory (the loader's parsing child included) and the ratios. Numbers depend on the
-machine and its load: compare the ratios, which are measured in the same run.
+prints rows/s, peak memory (the loader's parsing child included) and the ratios, and, when the
+server runs on this machine, the server's CPU seconds for the bare load and for this loader.
+Numbers depend on the machine and its load: compare the ratios, which are measured in the same run.
 
     python bench/bench_load.py [--rows 1000000] [--repeat 3] [--skip-to-sql] [--memory-check] [--spark]
 """
@@ -92,6 +93,20 @@ def connect_snippet(database: str = "") -> str:
             f"user={DB['user']!r}, password={DB['password']!r}, charset='utf8mb4', "
             f"local_infile=True, autocommit=True{', database=' + repr(database) if database else ''}); "
             "cur = con.cursor()")
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) the database server has used, when it runs on this machine
+    (Linux /proc); None otherwise. The loader's rows cost the server more than the bare file's:
+    this shows how much, on a machine where the server and the parse share the cores."""
+    if DB["host"] not in ("127.0.0.1", "localhost"):
+        return None
+    for program in ("mariadbd", "mysqld"):
+        pids = subprocess.run(["pidof", program], capture_output=True, text=True).stdout.split()
+        if pids:
+            fields = Path(f"/proc/{pids[0]}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
 
 
 QUIET_SECONDS = 5.0
@@ -233,12 +248,23 @@ def main() -> int:
             mysql(f"drop table if exists `{schema}`.bare")
             mysql(bare)
             settle()
-            return measure(load_bare)
+            return with_server_cpu("bare", lambda: measure(load_bare))
 
         def our_step() -> tuple[float, float]:
             mysql(f"drop database if exists `{schema}_raw`")
             settle()
-            return measure(load_ours, env)
+            return with_server_cpu("loader", lambda: measure(load_ours, env))
+
+        server_cpu: dict[str, list[float]] = {"bare": [], "loader": []}
+
+        def with_server_cpu(name: str,
+                            step: Callable[[], tuple[float, float]]) -> tuple[float, float]:
+            before = server_cpu_seconds()
+            result = step()
+            after = server_cpu_seconds()
+            if before is not None and after is not None:
+                server_cpu[name].append(after - before)
+            return result
 
         results += alternated(("MariaDB raw LOAD DATA LOCAL (bare table)", bare_step),
                               ("MariaDB this loader", our_step), args.repeat, spreads)
@@ -306,6 +332,10 @@ def main() -> int:
     print(f"(medians of {args.repeat} alternated runs for the bare and loader pairs)")
     for name, ratios in spreads.items():
         print(f"  {name}: speed ratio per run {', '.join(f'{r:.2f}' for r in ratios)}")
+    if server_cpu["bare"] and server_cpu["loader"]:
+        bare_cpu, our_cpu = (statistics.median(server_cpu[k]) for k in ("bare", "loader"))
+        print(f"  MariaDB server CPU (median): bare LOAD DATA {bare_cpu:.2f} s, this loader "
+              f"{our_cpu:.2f} s ({our_cpu / bare_cpu:.2f}x); on {os.cpu_count()} cores")
     raw = by_name["MariaDB raw LOAD DATA LOCAL (bare table)"]
     ours = by_name["MariaDB this loader"]
     print(f"\nthis loader / raw LOAD DATA LOCAL (speed): {raw / ours:.2f}x   (target >= 0.9x)")
