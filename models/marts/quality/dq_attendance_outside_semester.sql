@@ -52,11 +52,15 @@ pairs_in_one_period as (
 
 ),
 
--- The courses with a pair that no single period holds. Only their rows are read: a row of any
--- other course lies in a period that holds its pair's every class. The check needs no student.
+-- The courses with a pair that no single period holds, with their semester and term. Only their
+-- rows are read: a row of any other course lies in a period that holds its pair's every class.
+-- The check needs no student.
 suspect_courses as (
 
-    select distinct attendance_pairs.course_code
+    select distinct
+        courses.course_code,
+        courses.semester,
+        courses.term
 
     from attendance_pairs
     inner join courses
@@ -76,14 +80,12 @@ suspect_rows as (
         attendance.student_hash,
         attendance.course_code,
         attendance.class_date,
-        courses.semester,
-        courses.term
+        suspect_courses.semester,
+        suspect_courses.term
 
     from suspect_courses
     inner join attendance
         on suspect_courses.course_code = attendance.course_code
-    inner join courses
-        on attendance.course_code = courses.course_code
 
 ),
 
