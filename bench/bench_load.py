@@ -244,17 +244,6 @@ def main() -> int:
         load_ours = [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
                      "--no-progress"]
 
-        def bare_step() -> tuple[float, float]:
-            mysql(f"drop table if exists `{schema}`.bare")
-            mysql(bare)
-            settle()
-            return with_server_cpu("bare", lambda: measure(load_bare))
-
-        def our_step() -> tuple[float, float]:
-            mysql(f"drop database if exists `{schema}_raw`")
-            settle()
-            return with_server_cpu("loader", lambda: measure(load_ours, env))
-
         server_cpu: dict[str, list[float]] = {"bare": [], "loader": []}
 
         def with_server_cpu(name: str,
@@ -265,6 +254,17 @@ def main() -> int:
             if before is not None and after is not None:
                 server_cpu[name].append(after - before)
             return result
+
+        def bare_step() -> tuple[float, float]:
+            mysql(f"drop table if exists `{schema}`.bare")
+            mysql(bare)
+            settle()
+            return with_server_cpu("bare", lambda: measure(load_bare))
+
+        def our_step() -> tuple[float, float]:
+            mysql(f"drop database if exists `{schema}_raw`")
+            settle()
+            return with_server_cpu("loader", lambda: measure(load_ours, env))
 
         results += alternated(("MariaDB raw LOAD DATA LOCAL (bare table)", bare_step),
                               ("MariaDB this loader", our_step), args.repeat, spreads)

@@ -152,7 +152,7 @@ class CellCache:
         return value
 
     def fill(self, values: list[object], cells: tuple[str, ...]) -> None:
-        """Fill the misses (None) of a row read with one C-level map over the caches."""
+        """Fill the misses (None) the caller's lookup of a row in `caches` left."""
         for i, value in enumerate(values):
             if value is None:
                 values[i] = self.canonical(i, cells[i])

@@ -214,8 +214,6 @@ class _BaseWarehouse:
         return rows[0][0] if rows else None
 
     def record_start(self, audit: Audit) -> None:
-        # Strictly after every earlier load, even if the clock was set back: _loaded_at keys the
-        # raw rows of one load, and dbt reads "rows loaded since" the last _loaded_at it saw.
         latest = self._execute(f"select max(started_at) from "
                                f"{self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)}")
         start_after(audit, latest[0][0] if latest else None)
