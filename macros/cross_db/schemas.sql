@@ -14,3 +14,29 @@
 {% macro mariadb__create_schema(relation) -%}
   {{ mysql__create_schema(relation) }}
 {%- endmacro %}
+
+{#
+  The same rule for the text the SQL computes: sha2()'s student_hash, CAST AS CHAR and literals
+  take the connection's collation, which is utf8mb4_general_ci (MariaDB) or utf8mb4_0900_ai_ci
+  (MySQL 8) unless the profile sets `collation: utf8mb4_bin`. Without it, a table built from
+  computed text (the attendance aggregate's unique key, for one) would fold case where the raw
+  tables and the marts do not. Called by on-run-start: refuses to run with any other collation.
+#}
+{% macro aktu_check_connection_collation() -%}
+  {{ return(adapter.dispatch('aktu_check_connection_collation', 'aktu_dw')()) }}
+{%- endmacro %}
+
+{% macro default__aktu_check_connection_collation() -%}{%- endmacro %}
+
+{% macro mysql__aktu_check_connection_collation() -%}
+  {%- if execute -%}
+    {%- set collation = run_query("select @@collation_connection").columns[0].values()[0] -%}
+    {%- if collation != 'utf8mb4_bin' -%}
+      {{ exceptions.raise_compiler_error("this connection's collation is " ~ collation ~ ", not utf8mb4_bin: add `charset: utf8mb4` and `collation: utf8mb4_bin` to the " ~ target.name ~ " target in profiles.yml (as in profiles.example.yml), or text computed in SQL would compare differently from the raw tables and the marts") }}
+    {%- endif -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro mariadb__aktu_check_connection_collation() -%}
+  {{ mysql__aktu_check_connection_collation() }}
+{%- endmacro %}

@@ -110,7 +110,7 @@ def _students() -> dict[str, Student]:
                        exams={"CSE401": (11, None, 11), "CSE402": (12, None, 12)})
     s["S11"] = Student("AKTU003-CSE-2022-311",  # the data-quality cases
                        attendance={"CSE401": (36, 40), "CSE403": (40, OUTSIDE_DATES),
-                                   "CSE499": (3, 3)},
+                                   "CSE499": (3, 3), "cse401": (1, 2)},
                        exams={"CSE401": (5, 40, 45), "CSE403": (31, 50, 81),
                               "CSE404": (20, 40, 61), "CSE499": (10, 40, 50)})
     return s
@@ -257,6 +257,15 @@ def test_eligibility_keeps_unknown_courses_without_semester(wh, h):
     rows = _by(wh.table("marts", "fct_exam_eligibility"), "student_hash", "course_code")
     assert _null(rows[(h["S11"], "CSE499")]["semester"])
     assert int(rows[(h["S11"], "CSE401")]["semester"]) == 4
+
+
+def test_course_codes_differing_in_case_are_different_courses(wh, h):
+    """As on DuckDB, text compares byte for byte on MariaDB, in every layer: cse401 is an unknown
+    course of its own, not folded into CSE401 (the attendance aggregate's key included)."""
+    rows = _by(wh.table("marts", "fct_exam_eligibility"), "student_hash", "course_code")
+    assert (int(rows[(h["S11"], "CSE401")]["classes_held"]),
+            int(rows[(h["S11"], "cse401")]["classes_held"])) == (40, 2)
+    assert _null(rows[(h["S11"], "cse401")]["semester"])
 
 
 # --------------------------------------------------------------------------- exam results
@@ -441,7 +450,8 @@ def test_dq_unknown_courses(wh):
     df = wh.table("marts", "dq_unknown_courses")
     got = sorted((r["file_kind"], r["course_code"], int(r["source_rows"]), int(r["students"]))
                  for r in df.to_dict("records"))
-    assert got == [("attendance", "CSE499", 3, 1), ("exam_results", "CSE499", 1, 1)]
+    assert got == [("attendance", "CSE499", 3, 1), ("attendance", "cse401", 2, 1),
+                   ("exam_results", "CSE499", 1, 1)]
 
 
 def test_dq_marks_beyond_maxima(wh, h):

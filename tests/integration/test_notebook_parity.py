@@ -142,3 +142,37 @@ def test_engines_agree_row_for_row(built):
     maria, _ = built("mariadb", 42)
     for name in CORE_MARTS:
         assert_frames_agree(name, duck.table("marts", name), maria.table("marts", name))
+
+
+
+def test_text_columns_have_one_collation_on_mariadb(built):
+    """Every text column of every table on MariaDB, raw to marts, is utf8mb4 with the binary
+    collation, so a key such as student_hash has one type in every layer: equal values compare
+    byte for byte and a join between layers can use either side's index. (sha2(), CAST AS CHAR
+    and literals take the connection's collation: the profile sets utf8mb4_bin.) Views are left
+    out: MariaDB types a view's computed text by the session that reads it."""
+    maria, _ = built("mariadb", 42)
+    columns = maria.query(
+        "select c.table_schema, c.table_name, c.column_name, c.collation_name "
+        "from information_schema.columns as c "
+        "inner join information_schema.tables as t "
+        "on t.table_schema = c.table_schema and t.table_name = c.table_name "
+        f"where c.table_schema like '{maria.schema}%' and t.table_type = 'BASE TABLE' "
+        "and c.collation_name is not null")
+    hashes = columns[columns["column_name"] == "student_hash"]
+    assert {"int_attendance_summed_to_student_courses", "fct_student_course_performance",
+            "dim_students"} <= set(hashes["table_name"])
+    other = columns[columns["collation_name"] != "utf8mb4_bin"]
+    assert other.empty, other.to_string()
+
+
+def test_dbt_refuses_a_mariadb_profile_without_the_binary_collation(make_warehouse):
+    wh = make_warehouse("mariadb")
+    profile = wh.workdir / "profiles.yml"
+    text = profile.read_text()
+    assert "collation: utf8mb4_bin" in text
+    profile.write_text(text.replace("collation: utf8mb4_bin", ""))
+    proc = wh.dbt("run", "--select", "stg_aktu__file_loads", check=False)
+    assert proc.returncode != 0
+    assert ("collation is utf8mb4_general_ci, not utf8mb4_bin: add `charset: utf8mb4` and "
+            "`collation: utf8mb4_bin` to the mariadb target") in proc.stdout
