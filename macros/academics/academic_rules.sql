@@ -173,3 +173,15 @@
             or {{ admission_year }} <= {{ schemes }}.last_admission_year
         )
 {%- endmacro %}
+
+{#
+  A teaching period of the term (a row of seed semester_calendar) holds every date from
+  first_date to last_date; for one date, pass it twice. The join condition of
+  dq_attendance_outside_semester, for a student's first and last class of a course and for a
+  single class.
+#}
+{% macro academics_period_holds(calendar, term, first_date, last_date) -%}
+{{ calendar }}.term = {{ term }}
+        and {{ first_date }} >= {{ calendar }}.start_date
+        and {{ last_date }} <= {{ calendar }}.end_date
+{%- endmacro %}

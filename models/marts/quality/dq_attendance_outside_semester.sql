@@ -46,9 +46,10 @@ pairs_in_one_period as (
     inner join courses
         on attendance_pairs.course_code = courses.course_code
     inner join calendar
-        on courses.term = calendar.term
-        and attendance_pairs.first_class_date >= calendar.start_date
-        and attendance_pairs.last_class_date <= calendar.end_date
+        on {{ academics_period_holds(
+            'calendar', 'courses.term',
+            'attendance_pairs.first_class_date', 'attendance_pairs.last_class_date'
+        ) }}
 
 ),
 
@@ -95,9 +96,9 @@ outside as (
     select suspect_rows.*
     from suspect_rows
     left join calendar
-        on suspect_rows.term = calendar.term
-        and suspect_rows.class_date >= calendar.start_date
-        and suspect_rows.class_date <= calendar.end_date
+        on {{ academics_period_holds(
+            'calendar', 'suspect_rows.term', 'suspect_rows.class_date', 'suspect_rows.class_date'
+        ) }}
     where calendar.term is null
 
 ),
