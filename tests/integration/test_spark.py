@@ -191,6 +191,34 @@ def test_each_load_starts_after_the_last_even_when_the_clock_goes_back(make_ware
     assert list(rows["s"]) == [later(2)]
 
 
+def test_raw_tables_of_older_loaders_keep_their_load_id_filled(make_warehouse, tmp_path):
+    """Spark raw tables made by loaders before 2026-11-28 carry a _load_id column after the
+    contract's columns, which a Parquet table cannot drop: the loader goes on filling it with
+    the load's id, and the columns after it still get their own values."""
+    wh = make_warehouse("spark")
+    table = wh.relation("raw", "attendance")
+    wh.spark().sql(f"create schema if not exists `{wh.schema}_raw`")
+    wh.spark().sql(f"create table {table} (college_code string, roll_no string, dob date, "
+                   "course_code string, `date` date, status string, _load_id string, "
+                   "_source_file string, _source_line bigint, _loaded_at timestamp, "
+                   "file_partition string) using parquet partitioned by (file_partition)")
+    (tmp_path / "attendance_day1.csv").write_text(
+        "college_code,roll_no,dob,course_code,date,status\n"
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"
+        "AKTU001,R2,2003-01-02,CSE401,2024-02-01,A\n")
+    wh.load(tmp_path)
+    audit = wh.query(f"select load_id, date_format(started_at, 'yyyy-MM-dd HH:mm:ss.SSSSSS') "
+                     f"as started from {wh.relation('raw', '_load_audit')}")
+    assert len(audit) == 1
+    rows = wh.query(f"select roll_no, status, _load_id, _source_file, _source_line, "
+                    f"date_format(_loaded_at, 'yyyy-MM-dd HH:mm:ss.SSSSSS') as loaded "
+                    f"from {table} order by _source_line")
+    load_id, started = audit["load_id"].iloc[0], audit["started"].iloc[0]
+    assert list(rows.itertuples(index=False, name=None)) == [
+        ("R1", "P", load_id, "attendance_day1.csv", 2, started),
+        ("R2", "A", load_id, "attendance_day1.csv", 3, started)]
+
+
 def test_refused_re_export_keeps_the_previous_version(make_warehouse, tmp_path):
     wh = make_warehouse("spark")
     path = tmp_path / "exam_results_2024_sem.csv"
