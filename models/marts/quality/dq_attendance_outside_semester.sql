@@ -35,41 +35,41 @@ calendar as (
 
 -- A student's classes of a course all lie between its first and last class date (the
 -- attendance aggregate): when one teaching period of the term holds both, no row of the pair
--- can be outside. `distinct` keeps the pairs in an indexed temporary table on MariaDB.
-pairs_in_one_period as (
+-- can be outside. The pairs that no single period holds, with their course's semester and term:
+pairs_in_no_one_period as (
 
-    select distinct
-        attendance_pairs.student_hash,
-        attendance_pairs.course_code
-
-    from attendance_pairs
-    inner join courses
-        on attendance_pairs.course_code = courses.course_code
-    inner join calendar
-        on {{ academics_period_holds(
-            'calendar', 'courses.term',
-            'attendance_pairs.first_class_date', 'attendance_pairs.last_class_date'
-        ) }}
-
-),
-
--- The courses with a pair that no single period holds, with their semester and term. Only their
--- rows are read: a row of any other course lies in a period that holds its pair's every class.
--- The check needs no student.
-suspect_courses as (
-
-    select distinct
-        courses.course_code,
+    select
+        attendance_pairs.course_code,
         courses.semester,
         courses.term
 
     from attendance_pairs
     inner join courses
         on attendance_pairs.course_code = courses.course_code
-    left join pairs_in_one_period
-        on attendance_pairs.student_hash = pairs_in_one_period.student_hash
-        and attendance_pairs.course_code = pairs_in_one_period.course_code
-    where pairs_in_one_period.student_hash is null
+    left join calendar
+        on {{ academics_period_holds(
+            'calendar', 'courses.term',
+            'attendance_pairs.first_class_date', 'attendance_pairs.last_class_date'
+        ) }}
+    group by
+        attendance_pairs.student_hash,
+        attendance_pairs.course_code,
+        courses.semester,
+        courses.term
+    having count(calendar.term) = 0
+
+),
+
+-- Their courses. Only these courses' rows are read: a row of any other course lies in a period
+-- that holds its pair's every class. The check needs no student.
+suspect_courses as (
+
+    select distinct
+        course_code,
+        semester,
+        term
+
+    from pairs_in_no_one_period
 
 ),
 
