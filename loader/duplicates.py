@@ -23,9 +23,14 @@ class DuplicateReport:
         return sorted([*self.exact, *self.conflicts])
 
 
+def sql_string(text: str) -> str:
+    """A DuckDB string literal (a temporary folder's name may hold a quote)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def csv_source(paths: list[Path], columns: list[tuple[str, str]]) -> str:
     """A DuckDB read_csv over interchange files (see loader/staging_file.py)."""
-    files = ", ".join(f"'{p.as_posix()}'" for p in paths)
+    files = ", ".join(sql_string(p.as_posix()) for p in paths)
     spec = ", ".join(f"'{name}': '{sql_type}'" for name, sql_type in columns)
     return (f"read_csv([{files}], columns = {{{spec}}}, header = false, delim = ',', "
             "quote = '\"', escape = '\"', nullstr = 'NULL', allow_quoted_nulls = false, "

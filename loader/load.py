@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -20,7 +19,16 @@ from loader.progress import Progress
 from loader.reader import FileRefused, Record, records, sha256_and_encoding
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
 from loader.staging_file import StagingFile
-from loader.warehouse import Audit, Warehouse
+from loader.warehouse import Audit, PreviousLoad, Warehouse, WarehouseLost
+from loader.workdirs import new_workdir, remove_stale_workdirs
+
+# A re-export may remove at most this share of the rows its earlier version loaded; one that
+# would remove more, or every row, is refused (`--max-shrink`, `--allow-shrink`).
+MAX_SHRINK = 0.5
+
+
+class ShrinkRefused(FileRefused):
+    """A re-export that would remove too many of its earlier version's rows."""
 
 
 @dataclass
@@ -29,6 +37,8 @@ class FileResult:
     notices: list[str] = field(default_factory=list)
     seconds: float = 0.0
     reasons: Counter[str] = field(default_factory=Counter)
+    # (folder, rows) of an earlier version from another folder that this load replaced
+    replaced_from: tuple[str, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,22 +64,88 @@ def _settle_duplicates(report: DuplicateReport, path: Path, encoding: str, audit
     audit.rows_rejected += len(report.conflicts)
 
 
+def shrink_refusal(file_name: str, previous: PreviousLoad | None, rows: int,
+                   max_shrink: float | None) -> str | None:
+    """Why a re-export of `rows` rows may not replace its earlier version, or None."""
+    if max_shrink is None or previous is None or previous.rows_loaded <= 0:
+        return None
+    lost = previous.rows_loaded - rows
+    if rows > 0 and lost <= max_shrink * previous.rows_loaded:
+        return None
+    return (f"{file_name}: this version would load {rows:,} rows where the loaded version has "
+            f"{previous.rows_loaded:,}; a re-export may remove at most {max_shrink:.0%} of them, "
+            "so nothing changed. If those rows are meant to go, load it again with "
+            "--allow-shrink; else check that the export is complete")
+
+
+def short_error(exc: BaseException) -> str:
+    """An error in one line: its first and last lines (a child's traceback ends with the
+    cause), each cut short, so no more than an excerpt of a data row can ever get in."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [""]
+    text = lines[0][:160]
+    if len(lines) > 1:
+        text += " ... " + lines[-1][:160]
+    return f"{type(exc).__name__}: {text}"
+
+
+def failure_message(exc: BaseException) -> str:
+    return f"{short_error(exc)}; nothing of this file was kept: fix the cause, then load it again"
+
+
 def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
-              chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: bool | None = None) -> FileResult:
+              chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: bool | None = None,
+              max_shrink: float | None = MAX_SHRINK) -> FileResult:
+    """Load one file, all or nothing. A refused file is audited `refused`, a file that fails
+    for any other reason `failed` (and rolled back); only a warehouse that stops answering
+    ends the run (WarehouseLost)."""
     started = time.monotonic()
-    sha, encoding = sha256_and_encoding(path)
     audit = Audit(load_id=uuid.uuid4().hex, file_name=path.name, file_kind=kind.name,
-                  file_sha256=sha, started_at=_now())
+                  file_sha256="", started_at=_now(), source_folder=str(path.parent.resolve()))
     result = FileResult(audit)
-    previous = warehouse.last_loaded_sha(path.name)
-    if previous == sha:
-        audit.status, audit.finished_at = "unchanged", _now()
-        audit.message = "same content as the last load of this file name: nothing to do"
+    recorded = False
+    try:
+        audit.file_sha256, encoding = sha256_and_encoding(path)
+        previous = warehouse.last_load(path.name)
+        if previous is not None and previous.file_sha256 == audit.file_sha256:
+            audit.status, audit.finished_at = "unchanged", _now()
+            audit.message = "same content as the last load of this file name: nothing to do"
         warehouse.record_start(audit)
+        recorded = True
+        if audit.status == "unchanged":
+            warehouse.record_outcome(audit)
+            return result
+        _load_new_version(warehouse, path, kind, encoding, previous, result, chunk_rows,
+                          progress, max_shrink)
+    except FileRefused as exc:
+        audit.status, audit.finished_at, audit.message = "refused", _now(), str(exc)
+        audit.rows_read = audit.rows_loaded = audit.rows_rejected = audit.rows_duplicate = 0
+        _record_end(warehouse, audit, recorded, exc)
+    except Exception as exc:  # noqa: BLE001 - any failure of one file: audited, run goes on
+        audit.status, audit.finished_at, audit.message = "failed", _now(), failure_message(exc)
+        _record_end(warehouse, audit, recorded, exc)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _record_end(warehouse: Warehouse, audit: Audit, recorded: bool, cause: Exception) -> None:
+    """The outcome of a file that did not load; a warehouse that cannot take even this is lost."""
+    try:
+        if not recorded:
+            warehouse.record_start(audit)
         warehouse.record_outcome(audit)
-        return result
-    warehouse.record_start(audit)
-    workdir = Path(tempfile.mkdtemp(prefix="aktu-load-"))
+    except Exception as exc:  # noqa: BLE001 - the connection or the database itself is gone
+        raise WarehouseLost(
+            f"lost the warehouse while loading {audit.file_name} ({short_error(cause)}; then "
+            f"{short_error(exc)}); nothing of {audit.file_name} was kept. Check that the database "
+            "is up, then run the load again (files already loaded are skipped as unchanged)"
+        ) from None
+
+
+def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding: str | None,
+                      previous: PreviousLoad | None, result: FileResult, chunk_rows: int,
+                      progress: bool | None, max_shrink: float | None) -> None:
+    audit = result.audit
+    workdir = new_workdir()
     bar = Progress(path.name, path.stat().st_size, enabled=progress)
     try:
         if encoding is None:
@@ -91,6 +167,10 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
                 load.remove_lines(report.lines_to_remove)
             _settle_duplicates(report, path, audit.encoding, audit, rejects, kind.key)
             audit.rows_loaded = audit.rows_read - audit.rows_rejected - audit.rows_duplicate
+            # Decided before the earlier version's rows are touched: they go only in commit.
+            refusal = shrink_refusal(path.name, previous, audit.rows_loaded, max_shrink)
+            if refusal is not None:
+                raise ShrinkRefused(refusal)
             reject_file = StagingFile(workdir / "rejects.csv")
             rejects.inner.write(path, audit.encoding, reject_file)
             reject_file.close()
@@ -98,17 +178,17 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
             audit.status, audit.finished_at = "loaded", _now()
             load.commit(audit)
         except BaseException:
-            load.rollback()
+            audit.status = "started"  # until load_file records why
+            try:
+                load.rollback()
+            except Exception:  # noqa: BLE001 - a dropped connection rolls back on the server
+                pass
             raise
-    except FileRefused as exc:
-        audit.status, audit.finished_at, audit.message = "refused", _now(), str(exc)
-        audit.rows_read = audit.rows_loaded = audit.rows_rejected = audit.rows_duplicate = 0
-        warehouse.record_outcome(audit)
+        if previous is not None and previous.source_folder not in (None, audit.source_folder):
+            result.replaced_from = (previous.source_folder, previous.rows_loaded)
     finally:
         bar.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    result.seconds = time.monotonic() - started
-    return result
 
 
 @dataclass
@@ -150,18 +230,29 @@ def summary(results: list[FileResult]) -> list[str]:
         rate = f"{a.rows_read / r.seconds:,.0f}" if r.seconds and a.rows_read else "-"
         lines.append(f"{a.file_name[:36]:36} {a.status:10} {a.rows_read:>10,} "
                      f"{a.rows_loaded:>10,} {a.rows_rejected:>9,} {a.rows_duplicate:>9,} {rate:>9}")
-        if a.status in ("refused", "unchanged"):
+        if a.status in ("refused", "unchanged", "failed"):
             lines.append(f"    {a.message}")
         for reason, n in r.reasons.most_common(3):
             lines.append(f"    {n:,} × {reason}")
         for notice in r.notices:
             lines.append(f"    notice: {notice}")
+    moved = [r for r in results if r.replaced_from is not None]
+    if moved:
+        lines.append(f"{len(moved)} file(s) replaced rows loaded from another folder:")
+        for r in moved:
+            folder, rows = r.replaced_from  # type: ignore[misc]
+            lines.append(f"    {r.audit.file_name}: {rows:,} rows from {folder} replaced by "
+                         f"{r.audit.rows_loaded:,} rows from {r.audit.source_folder}")
+    for status in ("failed", "refused"):
+        names = [r.audit.file_name for r in results if r.audit.status == status]
+        if names:
+            lines.append(f"{len(names)} file(s) {status}: {', '.join(names)}")
     return lines
 
 
 def load_folder(warehouse: Warehouse, data_dir: Path, say: Callable[[str], None] | None = None,
-                chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                progress: bool | None = None) -> list[FileResult]:
+                chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: bool | None = None,
+                max_shrink: float | None = MAX_SHRINK) -> list[FileResult]:
     """Load every recognised export of data_dir, one file at a time.
 
     Files are parsed in child processes (loader/parse_process.py). As with any Python
@@ -174,9 +265,14 @@ def load_folder(warehouse: Warehouse, data_dir: Path, say: Callable[[str], None]
             "attendance_*, exam_results_*, placements_*)")
     if not matched:
         raise FileRefused(f"{data_dir}: no CSV file matches a known file kind")
+    stale = remove_stale_workdirs()
+    if stale:
+        say(f"removed {len(stale)} staging folder(s) that stopped loaders left in "
+            f"{stale[0].parent}")
     start_parse_server()
     warehouse.ensure_raw_tables()
-    results = [load_file(warehouse, path, kind, chunk_rows, progress) for path, kind in matched]
+    results = [load_file(warehouse, path, kind, chunk_rows, progress, max_shrink)
+               for path, kind in matched]
     for line in summary(results):
         say(line)
     return results

@@ -1,7 +1,7 @@
 """Landing files on Apache Spark: Parquet tables in the Spark warehouse, one partition per file.
 
 The same protocol as loader/warehouse.py's DuckDB and MySQL classes (ensure_raw_tables,
-last_loaded_sha, record_start, record_outcome, begin_file -> add_chunk, remove_lines,
+last_load, record_start, record_outcome, begin_file -> add_chunk, remove_lines,
 add_rejects, commit, rollback), for a `type: spark` target of profiles.yml:
 
 - method `session`: a Spark inside this process (pyspark, `pip install -e '.[spark]'`), built as
@@ -51,10 +51,10 @@ from typing import Any
 import duckdb
 
 from loader.contracts import FILE_KINDS, Column, FileKind
-from loader.duplicates import csv_source
+from loader.duplicates import csv_source, sql_string
 from loader.profiles import ProfileError, Target
 from loader.warehouse import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECTS_TABLE, Audit,
-                              start_after)
+                              PreviousLoad, start_after)
 
 PARTITION_COLUMN = "file_partition"  # raw tables: = _source_file
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -66,6 +66,7 @@ _AUDIT_TYPES = {
     "encoding": "string", "rows_read": "bigint", "rows_loaded": "bigint",
     "rows_rejected": "bigint", "rows_duplicate": "bigint", "started_at": "timestamp",
     "finished_at": "timestamp", "status": "string", "message": "string",
+    "source_folder": "string",
 }
 _AUDIT_DATA_COLUMNS = [c for c in AUDIT_COLUMNS if c != "file_name"]
 _REJECT_DATA_COLUMNS = [c for c in REJECT_COLUMNS if c != "source_file"]
@@ -234,15 +235,24 @@ class SparkWarehouse:
         audit = [f"{c} {_AUDIT_TYPES[c]}" for c in _AUDIT_DATA_COLUMNS] + ["file_name string"]
         self.execute(f"create table if not exists {self.table(AUDIT_TABLE)} ({', '.join(audit)}) "
                      "using parquet partitioned by (file_name)")
+        # Audit tables of older loaders lack the folder each file came from.
+        if "source_folder" not in {row[0] for row in self.execute(
+                f"describe table {self.table(AUDIT_TABLE)}")}:
+            self.execute(f"alter table {self.table(AUDIT_TABLE)} "
+                         "add columns (source_folder string)")
         self.execute(f"create table if not exists {self.table(REJECTS_TABLE)} (load_id string, "
                      "line_number bigint, column_name string, reason string, raw_line string, "
                      "source_file string) using parquet partitioned by (source_file)")
 
-    def last_loaded_sha(self, file_name: str) -> str | None:
-        rows = self.execute(f"select file_sha256 from {self.table(AUDIT_TABLE)} "
+    def last_load(self, file_name: str) -> PreviousLoad | None:
+        rows = self.execute(f"select file_sha256, rows_loaded, source_folder "
+                            f"from {self.table(AUDIT_TABLE)} "
                             f"where file_name = {literal(file_name)} and status = 'loaded' "
                             "order by finished_at desc limit 1")
-        return rows[0][0] if rows else None
+        if not rows:
+            return None
+        sha, loaded, folder = rows[0]
+        return PreviousLoad(sha, int(loaded or 0), folder or None)
 
     def _audit_rows(self, file_name: str) -> list[dict[str, Any]]:
         cols = ", ".join(f"date_format({c}, '{_TIMESTAMP_FORMAT}')"
@@ -318,7 +328,7 @@ class SparkFileLoad:
     def _to_parquet(self, source: str, out: Path) -> int:
         cursor = self.duck.cursor()  # a cursor per thread
         try:
-            cursor.execute(f"copy (select * from {source}) to '{out.as_posix()}' "
+            cursor.execute(f"copy (select * from {source}) to {sql_string(out.as_posix())} "
                            f"(format parquet, compression zstd)")
             return int(cursor.fetchone()[0])
         finally:
@@ -349,7 +359,8 @@ class SparkFileLoad:
         out = self.folder / "removed.parquet"
         cursor = self.duck.cursor()
         try:
-            cursor.execute(f"copy (select unnest(?::bigint[]) as line) to '{out.as_posix()}' "
+            cursor.execute(f"copy (select unnest(?::bigint[]) as line) to "
+                           f"{sql_string(out.as_posix())} "
                            "(format parquet)", [sorted(set(self.removed))])
         finally:
             cursor.close()

@@ -11,7 +11,9 @@ DuckDB in one transaction, on MySQL/MariaDB on two connections in a two-phase co
 from __future__ import annotations
 
 import csv
+import hashlib
 import queue
+import re
 import sys
 import threading
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ REJECTS_TABLE = "_load_rejects"
 AUDIT_COLUMNS = (
     "load_id", "file_name", "file_kind", "file_sha256", "encoding", "rows_read", "rows_loaded",
     "rows_rejected", "rows_duplicate", "started_at", "finished_at", "status", "message",
+    "source_folder",
 )
 REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line")
 
@@ -46,8 +49,39 @@ LANES = 2
 XID_PREFIX = "aktu-load:"
 
 
-class LoaderBusy(Exception):
-    """Another loader holds this warehouse's raw schema."""
+def xid_prefix(raw_schema: str) -> str:
+    """The start of every XA transaction id this loader gives a lane loading into raw_schema:
+    one server holds many warehouses' schemas, and recovery (MySQLWarehouse.recover) and tests
+    touch only their own schema's prepared branches. A hash, as a schema name can be 64
+    characters and an XA id's gtrid at most 64 bytes: prefix 24 + load id 32 + lane 2."""
+    digest = hashlib.sha256(raw_schema.encode("utf-8")).hexdigest()[:12]
+    return f"{XID_PREFIX}{digest}:"
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be used: the message says what happened and what to do."""
+
+
+class LoaderBusy(WarehouseError):
+    """Another loader (or process) holds this warehouse's raw schema or DuckDB file."""
+
+
+class WarehouseUnreachable(WarehouseError):
+    """No connection to the warehouse could be opened."""
+
+
+class WarehouseLost(WarehouseError):
+    """The warehouse stopped answering in the middle of a run."""
+
+
+@dataclass(frozen=True)
+class PreviousLoad:
+    """The current load of a file name: its content hash, rows and the folder it came from
+    (None for loads of loaders whose audit had no source_folder)."""
+
+    file_sha256: str
+    rows_loaded: int
+    source_folder: str | None
 
 
 @dataclass
@@ -65,6 +99,7 @@ class Audit:
     finished_at: str | None = None
     status: str = "started"
     message: str = ""
+    source_folder: str = ""
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, c) for c in AUDIT_COLUMNS)
@@ -84,7 +119,7 @@ class Warehouse(Protocol):
     target: Target
 
     def ensure_raw_tables(self) -> None: ...
-    def last_loaded_sha(self, file_name: str) -> str | None: ...
+    def last_load(self, file_name: str) -> PreviousLoad | None: ...
     def record_start(self, audit: Audit) -> None: ...
     def record_outcome(self, audit: Audit) -> None: ...
     def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> FileLoad: ...
@@ -115,7 +150,9 @@ class _Dialect:
         self.mark = "%s" if mysql else "?"
 
     def q(self, name: str) -> str:
-        return f"`{name}`" if self.mysql else f'"{name}"'
+        """A quoted identifier, its quote characters doubled (a schema name may hold any)."""
+        return ("`" + name.replace("`", "``") + "`" if self.mysql
+                else '"' + name.replace('"', '""') + '"')
 
     @property
     def table_options(self) -> str:
@@ -160,8 +197,9 @@ class _Dialect:
         return (f"update {self.q(schema)}.{self.q(AUDIT_TABLE)} set {sets} "
                 f"where load_id = {self.mark}")
 
-    def last_sha(self, schema: str) -> str:
-        return (f"select file_sha256 from {self.q(schema)}.{self.q(AUDIT_TABLE)} "
+    def last_load(self, schema: str) -> str:
+        return (f"select file_sha256, rows_loaded, source_folder "
+                f"from {self.q(schema)}.{self.q(AUDIT_TABLE)} "
                 f"where file_name = {self.mark} and status = 'loaded' "
                 "order by finished_at desc limit 1")
 
@@ -170,8 +208,22 @@ class _Dialect:
                 "message = 'the loader stopped before this load committed; nothing of it was kept' "
                 f"where file_name = {self.mark} and status = 'started'")
 
-    def delete_file_rows(self, schema: str, table: str, column: str) -> str:
-        return f"delete from {self.q(schema)}.{self.q(table)} where {column} = {self.mark}"
+    def earlier_loads(self, schema: str, table: str) -> str:
+        """The _loaded_at of a file's rows from loads before the one under way (a plain read:
+        on MySQL/MariaDB it takes no lock)."""
+        return (f"select distinct _loaded_at from {self.q(schema)}.{self.q(table)} "
+                f"where _source_file = {self.mark} and _loaded_at <> {self.mark}")
+
+    def delete_earlier_rows(self, schema: str, table: str, count: int) -> str:
+        """A file's rows of the given earlier loads: key ranges that end before the rows of the
+        load under way, which its lanes hold locked until they commit."""
+        marks = ", ".join(self.mark for _ in range(count))
+        return (f"delete from {self.q(schema)}.{self.q(table)} "
+                f"where _loaded_at in ({marks}) and _source_file = {self.mark}")
+
+    def delete_earlier_rejects(self, schema: str) -> str:
+        return (f"delete from {self.q(schema)}.{self.q(REJECTS_TABLE)} "
+                f"where source_file = {self.mark} and load_id <> {self.mark}")
 
     def delete_lines(self, schema: str, table: str, count: int) -> str:
         """Lines of the file load under way (its rows share its _loaded_at: a key range)."""
@@ -208,10 +260,20 @@ class _BaseWarehouse:
             print(f"dropping the column _load_id from {self.schema}.{table}", file=sys.stderr)
             self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
                           "drop column _load_id")
+        # The folder each file came from: added here to new and older audit tables alike.
+        if not self._execute(
+                "select 1 from information_schema.columns where table_schema = "
+                f"{self.dialect.mark} and table_name = {self.dialect.mark} "
+                "and column_name = 'source_folder'", [self.schema, AUDIT_TABLE]):
+            self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)} "
+                          f"add column source_folder {'text' if self.dialect.mysql else 'varchar'}")
 
-    def last_loaded_sha(self, file_name: str) -> str | None:
-        rows = self._execute(self.dialect.last_sha(self.schema), [file_name])
-        return rows[0][0] if rows else None
+    def last_load(self, file_name: str) -> PreviousLoad | None:
+        rows = self._execute(self.dialect.last_load(self.schema), [file_name])
+        if not rows:
+            return None
+        sha, loaded, folder = rows[0]
+        return PreviousLoad(sha, int(loaded or 0), folder or None)
 
     def record_start(self, audit: Audit) -> None:
         latest = self._execute(f"select max(started_at) from "
@@ -231,7 +293,16 @@ class DuckDBWarehouse(_BaseWarehouse):
         self.target = target
         self.dialect = _Dialect(mysql=False)
         Path(target.path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(target.path)  # DuckDB itself allows one writing process
+        try:
+            self.con = duckdb.connect(target.path)  # DuckDB itself allows one writing process
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"PID \d+", str(exc))
+            raise LoaderBusy(
+                f"the DuckDB file {target.path} is open in another process"
+                f"{f' ({holder.group(0)})' if holder else ''} (a loader, dbt or a notebook); "
+                "run the load again when that process has ended") from None
         self.schema = target.raw_schema
 
     def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
@@ -242,7 +313,7 @@ class DuckDBWarehouse(_BaseWarehouse):
             return []
 
     def ensure_raw_tables(self) -> None:
-        self._execute(f'create schema if not exists "{self.schema}"')
+        self._execute(f"create schema if not exists {self.dialect.q(self.schema)}")
         super().ensure_raw_tables()
 
     def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> "DuckDBFileLoad":
@@ -256,18 +327,17 @@ class DuckDBFileLoad:
     def __init__(self, wh: DuckDBWarehouse, kind: FileKind, audit: Audit, replacing: bool) -> None:
         self.wh, self.kind, self.audit = wh, kind, audit
         d, s = wh.dialect, wh.schema
+        self.replacing = replacing
         wh.con.execute("begin transaction")
-        if replacing:
-            wh.con.execute(d.delete_file_rows(s, kind.table, "_source_file"), [audit.file_name])
-            wh.con.execute(d.delete_file_rows(s, REJECTS_TABLE, "source_file"), [audit.file_name])
         self.columns = [(c.name, _sql_type(c, mysql=False)) for c in kind.columns]
         self.columns.append(("_source_line", "bigint"))
         self.loaded = 0
 
     def add_chunk(self, path: Path) -> None:
-        names = ", ".join(f'"{n}"' for n, _ in self.columns)
+        q = self.wh.dialect.q
+        names = ", ".join(q(n) for n, _ in self.columns)
         self.wh.con.execute(
-            f'insert into "{self.wh.schema}"."{self.kind.table}" '
+            f"insert into {q(self.wh.schema)}.{q(self.kind.table)} "
             f"({names}, _source_file, _loaded_at) "
             f"select {names}, ?, ?::timestamp from {csv_source([path], self.columns)}",
             [self.audit.file_name, self.audit.started_at],
@@ -291,6 +361,12 @@ class DuckDBFileLoad:
         if self.loaded != audit.rows_loaded:
             raise RuntimeError(f"{audit.file_name}: DuckDB stored {self.loaded} rows, "
                                f"the loader sent {audit.rows_loaded}")
+        if self.replacing:  # here, once load.py has let the new version replace the old one
+            d, s = self.wh.dialect, self.wh.schema
+            self.wh.con.execute(
+                f"delete from {d.q(s)}.{d.q(self.kind.table)} "
+                "where _source_file = ? and _loaded_at <> ?", [audit.file_name, audit.started_at])
+            self.wh.con.execute(d.delete_earlier_rejects(s), [audit.file_name, audit.load_id])
         self.wh.con.execute(self.wh.dialect.audit_update(self.wh.schema), _audit_args(audit))
         self.wh.con.execute("commit")
 
@@ -323,23 +399,31 @@ class MySQLWarehouse(_BaseWarehouse):
             return list(cur.fetchall())
 
     def open_connection(self) -> Any:
-        """A connection for this loader. READ COMMITTED: a replaced file's delete (a scan) then
-        locks only the rows it deletes, not the gap where the lanes append the new rows."""
+        """A connection for this loader. READ COMMITTED: a replaced file's delete then locks
+        only the rows it deletes, not the gap where the lanes append the new rows."""
         import pymysql
 
         t = self.target
-        con = pymysql.connect(host=t.host, port=t.port, user=t.user, password=t.password,
-                              charset="utf8mb4", local_infile=True, autocommit=True)
+        try:
+            con = pymysql.connect(host=t.host, port=t.port, user=t.user, password=t.password,
+                                  charset="utf8mb4", local_infile=True, autocommit=True)
+        except pymysql.err.OperationalError as exc:
+            reason = exc.args[1] if len(exc.args) > 1 else exc
+            raise WarehouseUnreachable(
+                f"cannot connect to {t.type} at {t.host}:{t.port} as {t.user} ({reason}); check "
+                f"that the server runs and the profile's target {t.name!r} points at it") from None
         con.query("set session transaction isolation level read committed")
         return con
 
     def recover(self) -> None:
         """Finish the loads a killed loader left in doubt (MySQLFileLoad's two-phase commit):
-        commit the prepared lanes of a load whose audit row says `loaded`, roll back the others.
-        Lanes of other schemas' loads are left alone."""
-        if not self._execute("select 1 from information_schema.tables where table_schema = %s "
-                             "and table_name = %s", [self.schema, AUDIT_TABLE]):
-            return
+        commit the prepared lanes of a load whose audit row says `loaded`, roll back the others
+        (also when the audit table is gone: no row decides, so nothing of them is kept).
+        A lane's XA id names its raw schema (xid_prefix): other schemas' lanes are left alone."""
+        has_audit = bool(self._execute(
+            "select 1 from information_schema.tables where table_schema = %s "
+            "and table_name = %s", [self.schema, AUDIT_TABLE]))
+        own = xid_prefix(self.schema)
         try:
             prepared = self._execute("xa recover")
         except Exception as exc:  # noqa: BLE001 - MySQL 8 needs XA_RECOVER_ADMIN for this
@@ -348,20 +432,29 @@ class MySQLWarehouse(_BaseWarehouse):
             return
         for row in prepared:
             xid = row[3].decode() if isinstance(row[3], bytes) else str(row[3])
-            if not xid.startswith(XID_PREFIX):
-                continue
-            load_id = xid[len(XID_PREFIX):].split(":")[0]
-            status = self._execute(f"select status from `{self.schema}`.`{AUDIT_TABLE}` "
-                                   "where load_id = %s", [load_id])
-            if not status:
-                continue  # another raw schema's load
-            verb = "commit" if status[0][0] == "loaded" else "rollback"
+            if xid.startswith(own):
+                load_id = xid[len(own):].split(":")[0]
+            elif xid.startswith(XID_PREFIX) and xid[len(XID_PREFIX):].count(":") == 1:
+                # An older loader's id (aktu-load:<load id>:<lane>) names no schema: only an
+                # audit row of this schema makes it ours.
+                load_id = xid[len(XID_PREFIX):].split(":")[0]
+                if not has_audit or not self._audit_status(load_id):
+                    continue
+            else:
+                continue  # another raw schema's load, or not the loader's
+            status = self._audit_status(load_id) if has_audit else None
+            verb = "commit" if status == "loaded" else "rollback"
             self._execute(f"xa {verb} %s", [xid])
             print(f"{verb} of a lane that a stopped loader left prepared (load {load_id})",
                   file=sys.stderr)
 
+    def _audit_status(self, load_id: str) -> str | None:
+        rows = self._execute(f"select status from {self.dialect.q(self.schema)}."
+                             f"{self.dialect.q(AUDIT_TABLE)} where load_id = %s", [load_id])
+        return rows[0][0] if rows else None
+
     def ensure_raw_tables(self) -> None:
-        self._execute(f"create database if not exists `{self.schema}` "
+        self._execute(f"create database if not exists {self.dialect.q(self.schema)} "
                       "character set utf8mb4 collate utf8mb4_bin")
         self.recover()
         super().ensure_raw_tables()
@@ -380,13 +473,17 @@ class MySQLWarehouse(_BaseWarehouse):
             print(f"{'changing' if key else 'adding'} the primary key ({wanted}) of "
                   f"{self.schema}.{table}", file=sys.stderr)
             drop = "drop primary key, " if key else ""
-            self._execute(f"alter table `{self.schema}`.`{table}` {drop}add primary key ({wanted})")
+            self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
+                          f"{drop}add primary key ({wanted})")
 
     def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> "MySQLFileLoad":
         return MySQLFileLoad(self, kind, audit, replacing)
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        except Exception:  # noqa: BLE001 - a connection the server dropped is closed already
+            pass
 
 
 def _line_span(chunk: Path) -> tuple[int, int]:
@@ -446,18 +543,15 @@ class MySQLFileLoad:
 
     def __init__(self, wh: MySQLWarehouse, kind: FileKind, audit: Audit, replacing: bool) -> None:
         self.wh, self.kind, self.audit = wh, kind, audit
-        self.xid_prefix = f"{XID_PREFIX}{audit.load_id}:"
+        self.xid_prefix = f"{xid_prefix(wh.schema)}{audit.load_id}:"
         self.chunk_columns = kind.column_names + ["_source_line"]
         # A typed literal: the server converts the text once, not on every row (a plain
         # string here made the whole LOAD DATA ~20% slower, measured on MariaDB 10.11).
         self.chunk_sets = (" set _source_file = %s, _loaded_at = timestamp %s",
                            (audit.file_name, audit.started_at))
         self.removed = 0
-        d, s = wh.dialect, wh.schema
+        self.replacing = replacing
         wh._execute("start transaction")
-        if replacing:
-            wh._execute(d.delete_file_rows(s, kind.table, "_source_file"), [audit.file_name])
-            wh._execute(d.delete_file_rows(s, REJECTS_TABLE, "source_file"), [audit.file_name])
         self.queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
         self.lanes: list[_Lane] = []
         for number in range(LANES):
@@ -523,15 +617,34 @@ class MySQLFileLoad:
         if stored != audit.rows_loaded:
             raise RuntimeError(f"{audit.file_name}: the server stored {stored} rows, "
                                f"the loader sent {audit.rows_loaded}")
+        if self.replacing:
+            self._delete_earlier_version(audit)
         for lane in self.lanes:
             lane.con.query(f"xa end '{lane.xid}'")
             lane.con.query(f"xa prepare '{lane.xid}'")
         self.wh._execute(self.wh.dialect.audit_update(self.wh.schema), _audit_args(audit))
         self.wh._execute("commit")  # the decision: from here the load is committed
         for lane in self.lanes:
-            lane.con.query(f"xa commit '{lane.xid}'")
-            lane.con.close()
+            try:
+                lane.con.query(f"xa commit '{lane.xid}'")
+                lane.con.close()
+            except Exception as exc:  # noqa: BLE001 - decided: never undone, recover() ends it
+                print(f"warning: {audit.file_name} is loaded but a lane could not commit yet "
+                      f"({type(exc).__name__}); the next run commits it", file=sys.stderr)
         self.lanes = []
+
+    def _delete_earlier_version(self, audit: Audit) -> None:
+        """The file's rows of earlier loads, found by a plain read, then deleted by their
+        _loaded_at: key ranges apart from this load's rows (the lanes hold those locked), so
+        the delete never waits for the lanes. Rejects of earlier loads go too."""
+        d, s, table = self.wh.dialect, self.wh.schema, self.kind.table
+        starts = [row[0] for row in self.wh._execute(d.earlier_loads(s, table),
+                                                     [audit.file_name, audit.started_at])]
+        for first in range(0, len(starts), 1000):
+            batch = starts[first:first + 1000]
+            self.wh._execute(d.delete_earlier_rows(s, table, len(batch)),
+                             [*batch, audit.file_name])
+        self.wh._execute(d.delete_earlier_rejects(s), [audit.file_name, audit.load_id])
 
     def rollback(self) -> None:
         self._stop_lanes()
