@@ -62,12 +62,20 @@ def _tree_rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """A child process's environment: the database password goes there, never into its
+    arguments (any local user can read a process's arguments in ps or /proc)."""
+    env = dict(os.environ if base is None else base)
+    env["AKTU_DB_PASSWORD"] = DB["password"]
+    return env
+
+
 def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one child process, its own descendants
     included (sampled every 100 ms; at least the process's own peak)."""
     started = time.perf_counter()
     stderr = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+    proc = subprocess.Popen(argv, cwd=ROOT, env=child_env(env), stdout=subprocess.DEVNULL, stderr=stderr,
                             text=True)
     tree_peak = 0.0
     while True:
@@ -89,10 +97,29 @@ def python_snippet(code: str) -> list[str]:
 
 
 def connect_snippet(database: str = "") -> str:
-    return (f"import pymysql; con = pymysql.connect(host={DB['host']!r}, port={int(DB['port'])}, "
-            f"user={DB['user']!r}, password={DB['password']!r}, charset='utf8mb4', "
+    """Code connecting a child process; its password comes from its environment (child_env)."""
+    return (f"import os, pymysql; con = pymysql.connect(host={DB['host']!r}, "
+            f"port={int(DB['port'])}, user={DB['user']!r}, "
+            "password=os.environ['AKTU_DB_PASSWORD'], charset='utf8mb4', "
             f"local_infile=True, autocommit=True{', database=' + repr(database) if database else ''}); "
             "cur = con.cursor()")
+
+
+def to_sql_snippet(csv_path: Path, schema: str, table: str = "stg_attendance",
+                   if_exists: str = "replace", chunksize: int | None = None) -> list[str]:
+    """pandas read_csv + to_sql in a child process, its password from its environment."""
+    return python_snippet(f"""
+        import os
+        import pandas as pd, sqlalchemy
+        url = sqlalchemy.engine.URL.create(
+            "mysql+pymysql", username={DB['user']!r}, password=os.environ['AKTU_DB_PASSWORD'],
+            host={DB['host']!r}, port={int(DB['port'])}, database={schema!r},
+            query={{"charset": "utf8mb4"}})
+        engine = sqlalchemy.create_engine(url)
+        frame = pd.read_csv({str(csv_path)!r})
+        frame.to_sql({table!r}, engine, if_exists={if_exists!r}, index=False,
+                     chunksize={chunksize!r})
+        """)
 
 
 def server_cpu_seconds() -> float | None:
@@ -155,7 +182,8 @@ def alternated(baseline: tuple[str, Callable[[], tuple[float, float]]],
 
 
 def mysql(sql: str) -> None:
-    subprocess.run(python_snippet(connect_snippet() + f"\ncur.execute({sql!r})"), check=True)
+    subprocess.run(python_snippet(connect_snippet() + f"\ncur.execute({sql!r})"), check=True,
+                   env=child_env())
 
 
 def loader_env(schema: str, duckdb_path: Path, profiles: Path) -> dict[str, str]:
@@ -282,26 +310,15 @@ def main() -> int:
             mysql(f"drop database if exists `{schema}q_raw`")
             print(f"memory check: a quarter of the file peaks at {peak:.0f} MB", file=sys.stderr)
         if not args.skip_to_sql:
-            url = (f"mysql+pymysql://{DB['user']}:{DB['password']}@{DB['host']}:{DB['port']}/"
-                   f"{schema}?charset=utf8mb4")
             # The notebook's own call (starter_etl_notebook, "Load to MySQL"): a table of its own,
             # replaced, every row in one to_sql.
             settle()
-            results.append((NOTEBOOK_TO_SQL, *measure(python_snippet(f"""
-                import pandas as pd, sqlalchemy
-                engine = sqlalchemy.create_engine({url!r})
-                attendance = pd.read_csv({str(csv_path)!r})
-                attendance.to_sql("stg_attendance", engine, if_exists="replace", index=False)
-                """))))
+            results.append((NOTEBOOK_TO_SQL, *measure(to_sql_snippet(csv_path, schema))))
             # A kinder variant: the bare typed table, in chunks of 10,000 rows.
             mysql(f"truncate table `{schema}`.bare")
             settle()
-            results.append((CHUNKED_TO_SQL, *measure(python_snippet(f"""
-                import pandas as pd, sqlalchemy
-                engine = sqlalchemy.create_engine({url!r})
-                df = pd.read_csv({str(csv_path)!r})
-                df.to_sql("bare", engine, if_exists="append", index=False, chunksize=10000)
-                """))))
+            results.append((CHUNKED_TO_SQL, *measure(to_sql_snippet(
+                csv_path, schema, table="bare", if_exists="append", chunksize=10000))))
         runs = iter(range(1_000_000))
 
         def duckdb_bare_step() -> tuple[float, float]:
