@@ -91,9 +91,51 @@ def _count(wh, file_name: str) -> int:
                         f"where _source_file = '{file_name}'")["n"][0])
 
 
+def _own_prepared_lanes(wh) -> list[str]:
+    """The prepared XA branches of this test's raw schema only: other loaders on the same
+    server have their own (their ids carry their schema, loader.warehouse.xid_prefix)."""
+    from loader.warehouse import xid_prefix
+    from tests.integration.engines import mysql_connect
+
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute("xa recover")
+            xids = [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
+    finally:
+        con.close()
+    return [x for x in xids if x.startswith(xid_prefix(f"{wh.schema}_raw"))]
+
+
+@pytest.fixture
+def crash_warehouse(make_warehouse):
+    """make_warehouse, and in teardown (before the schemas are dropped, pass or fail) a rollback
+    of whatever this test's loads left prepared: a prepared branch holds its tables' metadata
+    locks, and `drop database` would wait on them."""
+    created = []
+
+    def make(engine: str):
+        created.append(make_warehouse(engine))
+        return created[-1]
+
+    yield make
+    from tests.integration.engines import mysql_connect
+
+    for wh in created:
+        if wh.engine != "mariadb":
+            continue
+        con = mysql_connect()
+        try:
+            with con.cursor() as cur:
+                for xid in _own_prepared_lanes(wh):
+                    cur.execute("xa rollback %s", (xid,))
+        finally:
+            con.close()
+
+
 @pytest.mark.parametrize("engine", ENGINES)
-def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, make_warehouse, tmp_path):
-    wh = make_warehouse(engine)
+def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, crash_warehouse, tmp_path):
+    wh = crash_warehouse(engine)
     path, rows = _attendance_file(tmp_path)
     _create_raw_tables(wh, tmp_path)
     outcomes = []
@@ -117,8 +159,8 @@ def test_kill_9_leaves_all_or_nothing_and_the_next_run_finishes(engine, make_war
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_killed_re_export_keeps_the_previous_version(engine, make_warehouse, tmp_path):
-    wh = make_warehouse(engine)
+def test_killed_re_export_keeps_the_previous_version(engine, crash_warehouse, tmp_path):
+    wh = crash_warehouse(engine)
     path, rows = _attendance_file(tmp_path)
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:1001]))  # version 1: 1000 rows
@@ -155,33 +197,27 @@ if __name__ == "__main__":
 """
 
 
-def _prepared_lanes() -> list[str]:
-    from tests.integration.engines import mysql_connect
-
-    con = mysql_connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute("xa recover")
-            return [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
-    finally:
-        con.close()
+def _die_in_commit(wh, moment: str, folder: Path, tmp_path: Path) -> list[str]:
+    """Run a loader that dies inside its commit; its prepared lanes."""
+    script = tmp_path / "die_in_commit.py"
+    script.write_text(_DIE_IN_COMMIT)
+    project = Path(__file__).resolve().parents[2]
+    # The script runs from tmp_path: the project's own loader goes first on its path.
+    env = {**wh.env(), "PYTHONPATH": os.pathsep.join(
+        [str(project), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    died = subprocess.run([sys.executable, str(script), moment, str(folder)],
+                          cwd=project, env=env, capture_output=True, text=True)
+    assert died.returncode == 9, died.stderr[-2000:]
+    return _own_prepared_lanes(wh)
 
 
 @pytest.mark.parametrize("moment", ["before-decision", "after-decision"])
 def test_load_stopped_inside_its_two_phase_commit_is_finished_by_the_next_run(
-        moment, make_warehouse, tmp_path):
-    from loader.warehouse import XID_PREFIX
-
-    wh = make_warehouse("mariadb")
+        moment, crash_warehouse, tmp_path):
+    wh = crash_warehouse("mariadb")
     path, rows = _attendance_file(tmp_path)
     _create_raw_tables(wh, tmp_path)
-    script = tmp_path / "die_in_commit.py"
-    script.write_text(_DIE_IN_COMMIT)
-    died = subprocess.run([sys.executable, str(script), moment, str(path.parent)],
-                          cwd=Path(__file__).resolve().parents[2], env=wh.env(),
-                          capture_output=True, text=True)
-    assert died.returncode == 9, died.stderr[-2000:]
-    lanes = [x for x in _prepared_lanes() if x.startswith(XID_PREFIX)]
+    lanes = _die_in_commit(wh, moment, path.parent, tmp_path)
     assert len(lanes) == 2, lanes  # both lanes prepared: durable, and nothing of them visible
     assert _count(wh, path.name) == 0
     status = wh.query(f"select status from {wh.relation('raw', '_load_audit')} "
@@ -189,7 +225,7 @@ def test_load_stopped_inside_its_two_phase_commit_is_finished_by_the_next_run(
     assert status == (["loaded"] if moment == "after-decision" else ["started"])
 
     done = wh.load(path.parent)  # the next run ends both lanes first
-    assert not [x for x in _prepared_lanes() if x in lanes]
+    assert _own_prepared_lanes(wh) == []
     verb = "commit" if moment == "after-decision" else "rollback"
     assert done.stderr.count(f"{verb} of a lane that a stopped loader left prepared") == 2
     assert _count(wh, path.name) == rows
@@ -200,3 +236,25 @@ def test_load_stopped_inside_its_two_phase_commit_is_finished_by_the_next_run(
     else:  # rolled back by recovery, then loaded again in full
         assert audit["status"].tolist() == ["interrupted", "loaded"]
     assert int(audit[audit["status"] == "loaded"]["rows_loaded"].iloc[0]) == rows
+
+
+def test_lanes_left_prepared_without_an_audit_table_are_rolled_back(crash_warehouse, tmp_path):
+    """Recovery needs no audit row to end this schema's own lanes: with none to say `loaded`,
+    nothing of them is kept (a half-dropped schema, an audit table dropped by hand)."""
+    wh = crash_warehouse("mariadb")
+    path, rows = _attendance_file(tmp_path)
+    _create_raw_tables(wh, tmp_path)
+    assert len(_die_in_commit(wh, "before-decision", path.parent, tmp_path)) == 2
+    from tests.integration.engines import mysql_connect
+
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"drop table {wh.relation('raw', '_load_audit')}")
+    finally:
+        con.close()
+
+    done = wh.load(path.parent)
+    assert done.stderr.count("rollback of a lane that a stopped loader left prepared") == 2
+    assert _own_prepared_lanes(wh) == []
+    assert _count(wh, path.name) == rows
