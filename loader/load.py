@@ -89,7 +89,7 @@ def short_error(exc: BaseException) -> str:
 
 
 def failure_message(exc: BaseException) -> str:
-    return f"{short_error(exc)}; nothing of this file was kept: fix the cause, then load it again"
+    return f"{short_error(exc)}; the load was rolled back: fix the cause, then load it again"
 
 
 def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
@@ -116,12 +116,12 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
             return result
         _load_new_version(warehouse, path, kind, encoding, previous, result, chunk_rows,
                           progress, max_shrink)
-    except FileRefused as exc:
-        audit.status, audit.finished_at, audit.message = "refused", _now(), str(exc)
-        audit.rows_read = audit.rows_loaded = audit.rows_rejected = audit.rows_duplicate = 0
-        _record_end(warehouse, audit, recorded, exc)
     except Exception as exc:  # noqa: BLE001 - any failure of one file: audited, run goes on
-        audit.status, audit.finished_at, audit.message = "failed", _now(), failure_message(exc)
+        refused = isinstance(exc, FileRefused)
+        audit.status, audit.finished_at = ("refused" if refused else "failed"), _now()
+        audit.message = str(exc) if refused else failure_message(exc)
+        # Nothing of the file was kept: the audit counts none of its rows.
+        audit.rows_read = audit.rows_loaded = audit.rows_rejected = audit.rows_duplicate = 0
         _record_end(warehouse, audit, recorded, exc)
     result.seconds = time.monotonic() - started
     return result

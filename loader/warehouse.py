@@ -180,7 +180,7 @@ class _Dialect:
             "file_kind varchar(32) not null, file_sha256 char(64) not null, "
             "encoding varchar(32), rows_read bigint, rows_loaded bigint, rows_rejected bigint, "
             f"rows_duplicate bigint, started_at {ts} not null, finished_at {ts}, "
-            f"status varchar(16) not null, message {text}){self.table_options}",
+            f"status varchar(16) not null, message {text}, source_folder {text}){self.table_options}",
             f"create table if not exists {q(schema)}.{q(REJECTS_TABLE)} ("
             "load_id varchar(36) not null, source_file varchar(255) not null, "
             f"line_number bigint not null, column_name varchar(255), reason {text} not null, "
@@ -260,13 +260,23 @@ class _BaseWarehouse:
             print(f"dropping the column _load_id from {self.schema}.{table}", file=sys.stderr)
             self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
                           "drop column _load_id")
-        # The folder each file came from: added here to new and older audit tables alike.
+        # Audit tables of older loaders lack the folder each file came from.
         if not self._execute(
                 "select 1 from information_schema.columns where table_schema = "
                 f"{self.dialect.mark} and table_name = {self.dialect.mark} "
                 "and column_name = 'source_folder'", [self.schema, AUDIT_TABLE]):
-            self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)} "
-                          f"add column source_folder {'text' if self.dialect.mysql else 'varchar'}")
+            print(f"adding the column source_folder to {self.schema}.{AUDIT_TABLE}",
+                  file=sys.stderr)
+            try:
+                self._execute(
+                    f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)} "
+                    f"add column source_folder {'text' if self.dialect.mysql else 'varchar'}")
+            except Exception as exc:  # noqa: BLE001 - a loader account without ALTER
+                raise WarehouseError(
+                    f"{self.schema}.{AUDIT_TABLE} comes from an older loader and needs the column "
+                    f"source_folder, which this account cannot add ({type(exc).__name__}: "
+                    f"{str(exc)[:160]}); run the loader once as an account allowed to ALTER "
+                    f"tables in {self.schema}") from None
 
     def last_load(self, file_name: str) -> PreviousLoad | None:
         rows = self._execute(self.dialect.last_load(self.schema), [file_name])

@@ -123,7 +123,8 @@ def test_a_failing_file_is_audited_failed_rolled_back_and_the_run_goes_on(
     assert failed["status"].tolist() == ["failed"]
     assert failed["message"][0].startswith(
         "RuntimeError: simulated failure in the middle of a load ... its last line; "
-        "nothing of this file was kept")
+        "the load was rolled back")
+    assert int(failed["rows_loaded"][0]) == 0
     assert _count(wh, "attendance") == 0  # rolled back
     for kind, table in TABLES.items():  # the files after it still load
         if kind != "attendance":

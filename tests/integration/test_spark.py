@@ -135,13 +135,16 @@ def test_crash_during_commit_is_finished_by_the_next_run(make_warehouse, tmp_pat
                     "AKTU001,R2,2003-01-02,CSE401,20,40,60\nAKTU001,R3,2003-01-03,CSE401,x,1,2\n")
     real = SparkWarehouse.record_outcome
 
+    class SimulatedCrash(BaseException):
+        """The process ending there (an error of one file is audited `failed` instead)."""
+
     def crash(self, audit):
         if audit.status == "loaded":
-            raise RuntimeError("simulated crash before the audit row")
+            raise SimulatedCrash("simulated crash before the audit row")
         real(self, audit)
 
     monkeypatch.setattr(SparkWarehouse, "record_outcome", crash)
-    with pytest.raises(RuntimeError, match="simulated crash"):
+    with pytest.raises(SimulatedCrash, match="simulated crash"):
         wh.load(tmp_path)
     audit = wh.query(f"select status from {wh.relation('raw', '_load_audit')}")
     assert list(audit["status"]) == ["started"]
