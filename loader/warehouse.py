@@ -30,7 +30,13 @@ AUDIT_COLUMNS = (
     "load_id", "file_name", "file_kind", "file_sha256", "encoding", "rows_read", "rows_loaded",
     "rows_rejected", "rows_duplicate", "started_at", "finished_at", "status", "message",
 )
-REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line")
+# raw_line keeps a bounded prefix of the refused record (loader/reader.RAW_PREFIX_CHARS), with
+# the whole record's length in bytes and SHA-256: a reject row stays small however long the
+# record was (a MySQL TEXT holds 64 KB).
+REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line",
+                  "raw_length", "raw_sha256")
+# Columns later loaders added to _load_rejects: added to a table an older loader created.
+REJECT_COLUMNS_ADDED = (("raw_length", "bigint"), ("raw_sha256", "char(64)"))
 
 # Every row of one file load carries the load's start (the audit's started_at) as _loaded_at, and
 # loads run one at a time, each starting strictly after the one before (record_start): on
@@ -147,7 +153,7 @@ class _Dialect:
             f"create table if not exists {q(schema)}.{q(REJECTS_TABLE)} ("
             "load_id varchar(36) not null, source_file varchar(255) not null, "
             f"line_number bigint not null, column_name varchar(255), reason {text} not null, "
-            f"raw_line {text}){self.table_options}",
+            f"raw_line {text}, raw_length bigint, raw_sha256 char(64)){self.table_options}",
         ]
 
     def audit_insert(self, schema: str) -> str:
@@ -208,6 +214,20 @@ class _BaseWarehouse:
             print(f"dropping the column _load_id from {self.schema}.{table}", file=sys.stderr)
             self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
                           "drop column _load_id")
+        self._add_reject_columns()
+
+    def _add_reject_columns(self) -> None:
+        """A _load_rejects of an older loader gets the columns added since (null in its rows)."""
+        have = {row[0].lower() for row in self._execute(
+            "select column_name from information_schema.columns where table_schema = "
+            f"{self.dialect.mark} and table_name = {self.dialect.mark}",
+            [self.schema, REJECTS_TABLE])}
+        for column, sql_type in REJECT_COLUMNS_ADDED:
+            if column not in have:
+                print(f"adding the column {column} to {self.schema}.{REJECTS_TABLE}",
+                      file=sys.stderr)
+                self._execute(f"alter table {self.dialect.q(self.schema)}."
+                              f"{self.dialect.q(REJECTS_TABLE)} add column {column} {sql_type}")
 
     def last_loaded_sha(self, file_name: str) -> str | None:
         rows = self._execute(self.dialect.last_sha(self.schema), [file_name])
@@ -283,9 +303,11 @@ class DuckDBFileLoad:
             self.loaded -= self.wh.con.fetchone()[0]
 
     def add_rejects(self, path: Path) -> None:
-        cols = [(c, "bigint" if c == "line_number" else "varchar") for c in REJECT_COLUMNS]
-        self.wh.con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" '
-                            f"select * from {csv_source([path], cols)}")
+        cols = [(c, "bigint" if c in ("line_number", "raw_length") else "varchar")
+                for c in REJECT_COLUMNS]
+        names = ", ".join(REJECT_COLUMNS)  # by name: an older table has them in another order
+        self.wh.con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" ({names}) '
+                            f"select {names} from {csv_source([path], cols)}")
 
     def commit(self, audit: Audit) -> None:
         if self.loaded != audit.rows_loaded:
