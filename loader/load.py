@@ -18,7 +18,7 @@ from loader.duplicates import DuplicateReport
 from loader.parse_process import ChildParse, start_parse_server
 from loader.progress import Progress
 from loader.reader import FileRefused, Record, records, sha256_and_encoding
-from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
+from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, reason_key
 from loader.staging_file import StagingFile
 from loader.warehouse import Audit, Warehouse
 
@@ -120,8 +120,11 @@ class _CountingRejects:
 
     def add(self, record: Record, column: str | None, reason: str) -> None:
         self.inner.add(record, column, reason)
-        self.reasons[reason.split(":")[0] if column is None else
-                     f"{column}: {reason.split(': ', 1)[-1]}"] += 1
+        self.reasons[reason_key(column, reason)] += 1
+
+    def adopt(self, spool: Path, tally: Counter[str]) -> None:
+        self.inner.adopt(spool, tally)
+        self.reasons.update(tally)
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[Path, FileKind]], list[Path]]:

@@ -20,14 +20,15 @@ import multiprocessing.forkserver
 import signal
 import sys
 import traceback
+from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Iterator
 
 from loader.contracts import FileKind
 from loader.duplicates import DuplicateReport, find_duplicates
-from loader.reader import FileRefused, Record
-from loader.stage import Rejects, RejectSink, spooled, staged_chunks
+from loader.reader import FileRefused
+from loader.stage import Rejects, RejectSink, staged_chunks
 from loader.values import excerpt
 from loader.warehouse import Audit
 
@@ -68,7 +69,8 @@ def _parse(out: Connection, kind: FileKind, path: Path, encoding: str, audit: Au
         finally:
             sink.close()
         report = find_duplicates(kind, chunks, workdir)
-        out.send(("done", audit.rows_read, audit.rows_rejected, spool, notices, report))
+        out.send(("done", audit.rows_read, audit.rows_rejected, spool, sink.tally, notices,
+                  report))
     except FileRefused as exc:
         out.send(("refused", str(exc)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
@@ -133,12 +135,9 @@ class ChildParse:
                 child.kill()
             child.join()
 
-    def _finish(self, rows_read: int, rows_rejected: int, spool: Path, notices: list[str],
-                duplicates: DuplicateReport) -> None:
+    def _finish(self, rows_read: int, rows_rejected: int, spool: Path, tally: Counter[str],
+                notices: list[str], duplicates: DuplicateReport) -> None:
         self.audit.rows_read, self.audit.rows_rejected = rows_read, rows_rejected
-        with spool.open(encoding="utf-8", newline="") as handle:  # one reject at a time
-            for line, end_line, column, reason, raw in spooled(handle):
-                self.rejects.add(Record(line, end_line, [], raw=raw), column, reason)
-        spool.unlink()
+        self.rejects.adopt(spool, tally)  # the child's rejects file, as it wrote it
         self.notices.extend(notices)
         self.duplicates = duplicates

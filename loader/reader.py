@@ -67,8 +67,9 @@ def raw_text_of(data: bytes, encoding: str) -> RawText:
     elif data.endswith(b"\n"):
         data = data[:-1]
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    decoder = codecs.getincrementaldecoder(codec)(errors="backslashreplace")
-    prefix = decoder.decode(data[:RAW_PREFIX_CHARS * 4])[:RAW_PREFIX_CHARS]
+    # Enough bytes for RAW_PREFIX_CHARS whole characters of up to 4 bytes each, plus the 3
+    # bytes of a character the cut may split (decoded as escapes, past the prefix).
+    prefix = data[:RAW_PREFIX_CHARS * 4 + 3].decode(codec, "backslashreplace")[:RAW_PREFIX_CHARS]
     # NUL is no text any engine keeps: shown as the escape it is.
     return RawText(prefix.replace("\x00", "\\x00"), len(data), hashlib.sha256(data).hexdigest())
 
@@ -232,8 +233,9 @@ class RecordSource:
         self._invalid = None
         field = next((i for i, f in enumerate(fields) if re.search("[\udc80-\udcff]", f)), None)
         self._report(self.start, self.end, field,
-                     f"invalid {self._codec_name()} byte 0x{byte:02X} at byte {offset + 1} of "
-                     f"line {line}; the other lines are read as {self._codec_name()}")
+                     f"undecodable line: invalid {self._codec_name()} byte 0x{byte:02X} at byte "
+                     f"{offset + 1} of line {line}; the file's other lines are read as "
+                     f"{self._codec_name()}")
 
     def _codec_name(self) -> str:
         return {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(self.codec, self.codec)

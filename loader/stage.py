@@ -13,65 +13,95 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections import Counter
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Protocol
+from typing import IO, BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
 from loader.reader import UTF16, FileRefused, Record, RawText, RecordSource, header_index
-from loader.staging_file import ChunkNames, StagingFile, encode_row
-from loader.values import INVALID, NULL, CellCache, Invalid, excerpt, normaliser
+from loader.staging_file import ChunkNames, StagingFile, encode_row, needs_quotes
+from loader.values import INVALID, NULL, CellCache, Invalid, excerpt
 from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
 
 
+def reason_key(column: str | None, reason: str) -> str:
+    """A reject's reason without the value or the line it names: the end-of-run summary counts
+    these, so there are few of them however many rejects."""
+    if column is not None and reason.startswith(f"{column} = "):
+        return f"{column}: {reason.rsplit(': ', 1)[-1]}"  # "<column> = <value>: <expected>"
+    head = reason.split(":")[0]
+    return head if column is None else f"{column}: {head}"
+
+
 class Rejects:
-    """Refused rows of one file, spooled to a file as they are found (to `spool`, or to an
-    anonymous temporary file), then written out as the rejects interchange file."""
+    """Refused rows of one file, written as they are found, as rows of the rejects table
+    (loader/warehouse.REJECT_COLUMNS in the interchange format), to `spool` or to an anonymous
+    temporary file; memory stays flat however many. `tally` counts their reason_key()s."""
 
     def __init__(self, load_id: str, file_name: str, spool: Path | None = None) -> None:
         self.load_id, self.file_name, self.count = load_id, file_name, 0
+        self.tally: Counter[str] = Counter()
         self._handle = (spool.open("w+", encoding="utf-8", newline="") if spool is not None
                         else tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+        self._head = encode_row((load_id, file_name))[:-1] + ","
+        self._adopted: list[Path] = []
 
     def add(self, record: Record, column: str | None, reason: str) -> None:
         raw = record.raw_text()
-        self._handle.write(encode_row((record.line, record.end_line, column, reason, raw.prefix,
-                                       raw.length, raw.sha256)))
+        self._handle.write(f"{self._head}{record.line},{_cell(column)},{_cell(reason)},"
+                           f"{_cell(raw.prefix)},{raw.length},{raw.sha256}\n")
         self.count += 1
+        self.tally[reason_key(column, reason)] += 1
+
+    def adopt(self, spool: Path, tally: Counter[str]) -> None:
+        """Take over the rejects another Rejects spooled to a file (the parsing child's)."""
+        self._adopted.append(spool)
+        self.tally.update(tally)
 
     def close(self) -> None:
         self._handle.close()
 
-    def rows(self) -> Iterator[tuple[int, int, str | None, str, RawText]]:
-        """The spooled rejects, in the order they were added."""
+    def rows(self) -> Iterator[list[str]]:
+        """The rejects so far, as the rejects table's columns, in text (a null column_name
+        reads as the word NULL, which no column is called)."""
         self._handle.flush()
+        for path in self._adopted:
+            with path.open(encoding="utf-8", newline="") as handle:
+                yield from csv.reader(handle)
         self._handle.seek(0)
-        yield from spooled(self._handle)
+        yield from csv.reader(self._handle)
         self._handle.seek(0, 2)
 
     @property
-    def pending(self) -> list[tuple[int, int, str | None, str]]:
-        """(line, end line, column, reason) of every reject so far (for tests: not streamed)."""
-        return [row[:4] for row in self.rows()]
+    def pending(self) -> list[tuple[int, str | None, str]]:
+        """(line, column, reason) of every reject so far (for tests: not streamed)."""
+        return [(int(row[2]), None if row[3] == "NULL" else row[3], row[4])
+                for row in self.rows()]
 
     def write(self, source: Path, encoding: str, out: StagingFile) -> None:
-        """Every reject as a row of the rejects table (loader/warehouse.REJECT_COLUMNS)."""
-        for line, _, column, reason, raw in self.rows():
-            out.write((self.load_id, self.file_name, line, column, reason, raw.prefix,
-                       raw.length, raw.sha256))
+        """Every reject into the rejects interchange file, copied as written."""
+        self._handle.flush()
+        for path in self._adopted:
+            with path.open(encoding="utf-8", newline="") as handle:
+                out.copy_from(handle)
+        self._handle.seek(0)
+        out.copy_from(self._handle)
+        self._handle.seek(0, 2)
 
 
-def spooled(handle: "csv._reader | object") -> Iterator[tuple[int, int, str | None, str, RawText]]:
-    """The rows of a reject spool (Rejects), read back one at a time."""
-    for line, end, column, reason, prefix, length, sha in csv.reader(handle):  # type: ignore[arg-type]
-        yield (int(line), int(end), None if column == "NULL" else column, reason,
-               RawText(prefix, int(length), sha))
+def _cell(value: str | None) -> str:
+    """One value in the interchange format (staging_file.encode_row's rule)."""
+    if value is None:
+        return "NULL"
+    return '"' + value.replace('"', '""') + '"' if needs_quotes(value) else value
 
 
 class RejectSink(Protocol):
     def add(self, record: Record, column: str | None, reason: str) -> None: ...
+    def adopt(self, spool: Path, tally: Counter[str]) -> None: ...
 
 
 def column_positions(kind: FileKind, path: Path, header: Record,
@@ -91,13 +121,16 @@ def column_positions(kind: FileKind, path: Path, header: Record,
     return [index.get(c.name, -1) for c in kind.columns]
 
 
-def _first_problem(kind: FileKind, cells: tuple[str, ...]) -> tuple[str, str]:
-    """Which column of a refused row broke the contract, and how (the slow path)."""
-    for column, cell in zip(kind.columns, cells):
-        value = normaliser(column)(cell)
-        if isinstance(value, Invalid):
-            return column.name, f"{column.name} = {excerpt(cell)}: {value.reason}"
-    raise AssertionError("a refused row with no invalid cell")
+def _first_problem(kind: FileKind, cells: tuple[str, ...], values: list[object],
+                   cells_of: CellCache) -> tuple[str, str]:
+    """Which column of a refused row broke the contract, and how (the slow path): the first
+    column whose cached value is INVALID, normalised again for its reason."""
+    column = values.index(INVALID)
+    value = cells_of.normalisers[column](cells[column])
+    if not isinstance(value, Invalid):
+        raise AssertionError("a refused row with no invalid cell")
+    name = kind.columns[column].name
+    return name, f"{name} = {excerpt(cells[column])}: {value.reason}"
 
 
 def _bare(body: str, values: list[object], separators: int) -> bool:
@@ -201,7 +234,7 @@ def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str,
         if None in values:
             fill(values, cells)
         if INVALID in values:
-            column, reason = _first_problem(kind, cells)
+            column, reason = _first_problem(kind, cells, values, cells_of)
             refuse(line, source.end, column, reason, source.record_bytes())
             continue
         if chunk is None:

@@ -304,7 +304,8 @@ def test_rejects_are_spooled_not_held_in_memory(tmp_path):
     assert grown < 1_000_000, f"{grown:,} bytes held for 20,000 rejects"
     rejects.close()
     spooled = (tmp_path / "spool.csv").read_text(encoding="utf-8").splitlines()
-    assert len(spooled) == 20_000 and spooled[0].startswith("2,2,status,expected a status,")
+    assert len(spooled) == 20_000 and spooled[0].startswith(
+        "load,attendance_x.csv,2,status,expected a status,\"AKTU001,")
 
 
 # --------------------------------------------------------------------------- 7. encodings
