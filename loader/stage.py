@@ -12,6 +12,7 @@ stays in C as much as Python allows.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections import Counter
 from operator import itemgetter
@@ -27,11 +28,18 @@ from loader.warehouse import Audit
 DEFAULT_CHUNK_ROWS = 100_000
 
 
+# The excerpt a value reason starts with (values.excerpt: a Python string literal, and its length
+# when cut), then ": ".
+_QUOTED_VALUE = re.compile(r"""^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+                           r"(?:\.\.\. \([\d,]+ characters\))?: ")
+
+
 def reason_key(column: str | None, reason: str) -> str:
     """A reject's reason without the value or the line it names: the end-of-run summary counts
     these, so there are few of them however many rejects."""
     if column is not None and reason.startswith(f"{column} = "):
-        return f"{column}: {reason.rsplit(': ', 1)[-1]}"  # "<column> = <value>: <expected>"
+        # "<column> = <excerpt of the value>: <what was expected>"
+        return f"{column}: {_QUOTED_VALUE.sub('', reason[len(column) + 3:], count=1)}"
     head = reason.split(":")[0]
     return head if column is None else f"{column}: {head}"
 
