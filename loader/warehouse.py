@@ -35,6 +35,7 @@ AUDIT_COLUMNS = (
 # record was (a MySQL TEXT holds 64 KB).
 REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line",
                   "raw_length", "raw_sha256")
+REJECTS_MEMORY_LIMIT = "128MB"  # DuckDB's, while it inserts a file's rejects
 # Columns later loaders added to _load_rejects: added to a table an older loader created.
 REJECT_COLUMNS_ADDED = (("raw_length", "bigint"), ("raw_sha256", "char(64)"))
 
@@ -306,8 +307,16 @@ class DuckDBFileLoad:
         cols = [(c, "bigint" if c in ("line_number", "raw_length") else "varchar")
                 for c in REJECT_COLUMNS]
         names = ", ".join(REJECT_COLUMNS)  # by name: an older table has them in another order
-        self.wh.con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" ({names}) '
-                            f"select {names} from {csv_source([path], cols)}")
+        con = self.wh.con
+        # A file of mostly refused rows makes a large insert: under a memory limit DuckDB writes
+        # its pages to the database file instead of holding them until the commit.
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"set memory_limit = '{REJECTS_MEMORY_LIMIT}'")
+        try:
+            con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" ({names}) '
+                        f"select {names} from {csv_source([path], cols)}")
+        finally:
+            con.execute(f"set memory_limit = '{limit}'")
 
     def commit(self, audit: Audit) -> None:
         if self.loaded != audit.rows_loaded:
