@@ -17,7 +17,7 @@ from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
 from loader.parse_process import ChildParse, start_parse_server
 from loader.progress import Progress
-from loader.reader import FileRefused, Record, records, sha256_and_encoding
+from loader.reader import FileRefused, Record, records, refuse_unreadable, sha256_and_encoding
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, reason_key
 from loader.staging_file import StagingFile
 from loader.warehouse import Audit, Warehouse
@@ -72,9 +72,7 @@ def load_file(warehouse: Warehouse, path: Path, kind: FileKind,
     workdir = Path(tempfile.mkdtemp(prefix="aktu-load-"))
     bar = Progress(path.name, path.stat().st_size, enabled=progress)
     try:
-        if encoding is None:
-            raise FileRefused(f"{path.name}: not UTF-8 and not Windows-1252 text; "
-                              "re-export it as CSV UTF-8")
+        refuse_unreadable(path, encoding)
         audit.encoding = encoding
         if audit.encoding != "utf-8-sig":
             result.notices.append(f"{path.name}: not UTF-8; read as {audit.encoding}")

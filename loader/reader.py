@@ -136,6 +136,16 @@ def sha256_and_encoding(path: Path) -> tuple[str, str | None]:
     return digest.hexdigest(), None
 
 
+def refuse_unreadable(path: Path, encoding: str | None) -> None:
+    """Refuse a file sha256_and_encoding found no way to read (FileRefused says why)."""
+    if encoding is None:
+        raise FileRefused(f"{path.name}: not UTF-8 and not Windows-1252 text; "
+                          "re-export it as CSV UTF-8")
+    if encoding == UTF16:
+        raise FileRefused(f"{path.name}: the file is UTF-16 text (Excel's \"Unicode Text\"); "
+                          "re-export it as \"CSV UTF-8 (Comma delimited)\"")
+
+
 def _looks_utf16(head: bytes) -> bool:
     """A UTF-16 BOM, or NUL bytes in the first lines (CSV text of UTF-16 without a BOM has a NUL
     beside every ASCII character)."""

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
-from loader.reader import UTF16, FileRefused, Record, RawText, RecordSource, header_index
+from loader.reader import (FileRefused, Record, RawText, RecordSource, header_index,
+                           refuse_unreadable)
 from loader.staging_file import ChunkNames, StagingFile, encode_row, needs_quotes
 from loader.values import INVALID, NULL, CellCache, Invalid, excerpt
 from loader.warehouse import Audit
@@ -186,9 +187,7 @@ def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str,
                     on_bytes: Callable[[int], None] | None) -> Iterator[Path]:
     """Every record from binary's position: the header first unless resuming at `resume_line`
     (the header was checked to be the contract's columns in order)."""
-    if encoding == UTF16:
-        raise FileRefused(f"{path.name}: the file is UTF-16 text (Excel's \"Unicode Text\"); "
-                          "re-export it as \"CSV UTF-8 (Comma delimited)\"")
+    refuse_unreadable(path, encoding)
     if resume_line is None:
         source = RecordSource(binary, encoding, path.name)
         records = iter(source)
@@ -212,13 +211,13 @@ def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str,
 
     unreadable = 0
 
-    def refuse_unreadable(start: int, end: int, field: int | None, reason: str,
-                          data: bytes) -> None:
+    def refuse_unread(start: int, end: int, field: int | None, reason: str,
+                      data: bytes) -> None:
         nonlocal unreadable
         unreadable += 1  # a record, not yielded by the source
         refuse(start, end, None if field is None else contract_column.get(field), reason, data)
 
-    source.on_problem = refuse_unreadable
+    source.on_problem = refuse_unread
     # A missing optional column reads as an empty cell: point it past the end of the row.
     padded = [p if p >= 0 else width for p in positions]
     pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
