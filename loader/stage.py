@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
-from loader.reader import (FileRefused, Record, RawText, RecordSource, header_index,
+from loader.reader import (FileRefused, Record, RecordSource, header_index,
                            refuse_unreadable)
 from loader.staging_file import ChunkNames, StagingFile, encode_row, needs_quotes
 from loader.values import INVALID, NULL, CellCache, Invalid, excerpt
