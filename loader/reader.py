@@ -166,6 +166,27 @@ def _holds_multibyte_utf8(path: Path) -> bool:
     return False
 
 
+def physical_lines(binary: BinaryIO) -> Iterator[bytes]:
+    """The stream's lines from its position, each with its line break: lines end in LF (or
+    CRLF), or, in a file whose lines end in CR alone (Excel's old "CSV (Macintosh)"), in CR."""
+    start = binary.tell()
+    head = binary.read(1 << 16)
+    binary.seek(start)
+    if b"\n" in head or b"\r" not in head:
+        return iter(binary)
+    return _cr_lines(binary)
+
+
+def _cr_lines(binary: BinaryIO) -> Iterator[bytes]:
+    pending = b""
+    for block in iter(lambda: binary.read(1 << 20), b""):
+        *lines, pending = (pending + block).split(b"\r")
+        for line in lines:
+            yield line + b"\r"
+    if pending:
+        yield pending
+
+
 class _Unterminated(Exception):
     """A quoted field ran on into a complete record, or over MAX_RECORD_LINES lines."""
 
@@ -195,6 +216,7 @@ class RecordSource:
         self._first = self._last = first_line
         self._invalid: tuple[int, int, int] | None = None  # line, byte offset, byte
         self._trigger: tuple[int, bytes] | None = None
+        self._physical: Iterator[bytes] | None = None
 
     def record_bytes(self) -> bytes:
         return b"".join(self.lines)
@@ -275,7 +297,9 @@ class RecordSource:
         codec, number = self.codec, self.number
         if number == 0 and self.bom:
             codec = "utf-8-sig"  # for the first line only
-        for raw in self.binary:
+        if self._physical is None:
+            self._physical = physical_lines(self.binary)
+        for raw in self._physical:
             number += 1
             self.number = number
             try:

@@ -242,8 +242,18 @@ def test_every_line_whatever_it_holds_is_loaded_or_rejected(engine, make_warehou
         data_lines.insert(3 * i + 1, line)
     body = b"\n".join([ATT_HEADER.encode(), *data_lines]) + b"\n"
     _write_bytes(tmp_path / "data", "attendance_hostile.csv", body)
+    # lines ending in CR alone (Excel's old "CSV (Macintosh)"), a quoted line break among them
+    mac = [ATT_HEADER, _att_line(100), _att_line(101).replace("AKTU001-CSE", '"AKTU001\rCSE', 1)
+           .replace(",2003", '",2003', 1), _att_line(102)]
+    _write_bytes(tmp_path / "data", "attendance_mac.csv", "\r".join(mac).encode())
     wh.load(tmp_path / "data")
-    loaded = set(_rows(wh, "attendance")["_source_line"])
+    mac_rows = wh.query(f"select roll_no, _source_line from {wh.relation('raw', 'attendance')} "
+                        "where _source_file = 'attendance_mac.csv' order by _source_line")
+    assert list(mac_rows["_source_line"]) == [2, 3, 5]
+    assert mac_rows["roll_no"].iloc[1] == "AKTU001\rCSE-2023-201"
+    assert _counts(_audit(wh, "attendance_mac.csv")) == (3, 3, 0, 0)
+    rows = _rows(wh, "attendance")
+    loaded = set(rows[rows["_source_file"] == "attendance_hostile.csv"]["_source_line"])
     rejects = _rejects(wh, "attendance_hostile.csv")
     rejected = set(rejects["line_number"])
     assert not loaded & rejected
