@@ -354,3 +354,25 @@ def test_utf16_export_is_refused_with_advice(engine, codec, make_warehouse, tmp_
     assert "CSV UTF-8" in proc.stderr
     assert _audit(wh, "placements_utf16.csv")["status"] == "refused"
     assert list(_rows(wh, "placements")["_source_file"]) == ["placements_good.csv"]
+
+
+# --------------------------------------------------------------------------- the fast path agrees
+@pytest.mark.parametrize("awkward", [
+    b"AKTU001,R\xe9,2003-04-17,CSE401,2024-02-01,P",                    # an invalid byte
+    b'AKTU001,"R9,2003-04-17,CSE401,2024-02-01,P',                      # a stray quote
+    b"AKTU001,R9,2003-04-17,CSE401,2024-02-01," + b"P" * 3_000_000,     # past DuckDB's line limit
+    b"AKTU001,R9,2003-04-17,CSE" + b"9" * 40 + b",2024-02-01,P",        # longer than the column
+])
+def test_fast_path_stages_hostile_lines_as_the_per_row_path_does(awkward, tmp_path):
+    """Far into a clean file (past the fast path's first blocks), a hostile line stages the same
+    bytes and the same rejects both ways."""
+    from test_loader_fast_path import AWKWARD_AT, HEADER, ROWS, _assert_same_both_ways, _clean_line
+
+    lines = [_clean_line(i).encode() for i in range(ROWS)]
+    lines[AWKWARD_AT] = awkward
+    path = tmp_path / "attendance_2024_sem.csv"
+    path.write_bytes(b"\n".join([HEADER.encode(), *lines]) + b"\n")
+    staged, read, refused, refusals = _assert_same_both_ways(path, tmp_path)
+    assert (read, refused) == (ROWS, 1)
+    assert [line for line, _, _ in refusals] == [AWKWARD_AT + 2]
+    assert staged.count(b"\n") == ROWS - 1
