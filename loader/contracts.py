@@ -10,6 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# The raw tables' `integer` (DuckDB INTEGER, MySQL/MariaDB INT): signed 32 bits. A value outside
+# it would fail the bulk load of the whole file, so the loader refuses that row instead.
+INT_RANGE = (-(2**31), 2**31 - 1)
+# Marks of one course: no AKTU mark scheme (seeds/academics/course_mark_schemes.csv) gives more
+# than 150; the loader refuses only what no scheme can hold, and leaves marks above the course's
+# own scheme to dbt's data-quality checks.
+MARKS_RANGE = (0.0, 1000.0)
+# An offer's package in lakh rupees per year: at most 1,000 LPA (Rs 10 crore a year) either way.
+# A negative package lands and is flagged by dbt (fct_placement_offers: negative_package), as a
+# zero one is: it is a data-entry error to show the college, not a value no column can hold.
+PACKAGE_LPA_RANGE = (-1000.0, 1000.0)
+# Admission years a student of AKTU (founded 2000, formerly UPTU) can have.
+ADMISSION_YEAR_RANGE = (1950, 2100)
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -19,6 +34,10 @@ class Column:
     max_length: int = 255
     allowed: tuple[str, ...] = ()  # for text columns with a closed vocabulary
     synonyms: tuple[tuple[str, str], ...] = ()  # other spellings accepted for an allowed value
+    # The numeric domain (int and float columns), bounds included. None: the column type's own
+    # range (INT_RANGE for int; any finite double for float).
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,8 @@ STUDENTS = FileKind(
         Column("category", "text", max_length=32),
         Column("college_code", "text", max_length=32),
         Column("program_code", "text", max_length=64),
-        Column("admission_year", "int"),
+        Column("admission_year", "int", minimum=ADMISSION_YEAR_RANGE[0],
+               maximum=ADMISSION_YEAR_RANGE[1]),
         Column("domicile_state", "text", nullable=True, max_length=64),
         Column("quota", "text", nullable=True, max_length=64),
         Column("disability_flag", "bool", nullable=True),
@@ -89,9 +109,11 @@ EXAM_RESULTS = FileKind(
         Column("roll_no", "text", max_length=64),
         Column("dob", "date"),
         Column("course_code", "text", max_length=32),
-        Column("internal", "float", nullable=True),
-        Column("external", "float", nullable=True),
-        Column("total", "float"),
+        Column("internal", "float", nullable=True, minimum=MARKS_RANGE[0],
+               maximum=MARKS_RANGE[1]),
+        Column("external", "float", nullable=True, minimum=MARKS_RANGE[0],
+               maximum=MARKS_RANGE[1]),
+        Column("total", "float", minimum=MARKS_RANGE[0], maximum=MARKS_RANGE[1]),
     ),
     key=("college_code", "roll_no", "dob", "course_code"),
 )
@@ -107,7 +129,8 @@ PLACEMENTS = FileKind(
         Column("dob", "date"),
         Column("company", "text", max_length=255),
         Column("role", "text", nullable=True, max_length=255),
-        Column("package_lpa", "float"),
+        Column("package_lpa", "float", minimum=PACKAGE_LPA_RANGE[0],
+               maximum=PACKAGE_LPA_RANGE[1]),
         Column("offer_date", "date", nullable=True),
     ),
     key=("college_code", "roll_no", "dob", "company", "role", "offer_date"),

@@ -16,8 +16,8 @@ from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
 from loader.parse_process import ChildParse, start_parse_server
 from loader.progress import Progress
-from loader.reader import FileRefused, Record, records, sha256_and_encoding
-from loader.stage import DEFAULT_CHUNK_ROWS, Rejects
+from loader.reader import FileRefused, Record, records, refuse_unreadable, sha256_and_encoding
+from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, reason_key
 from loader.staging_file import StagingFile
 from loader.warehouse import Audit, PreviousLoad, Warehouse, WarehouseLost
 from loader.workdirs import new_workdir, remove_stale_workdirs
@@ -148,9 +148,7 @@ def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding
     workdir = new_workdir()
     bar = Progress(path.name, path.stat().st_size, enabled=progress)
     try:
-        if encoding is None:
-            raise FileRefused(f"{path.name}: not UTF-8 and not Windows-1252 text; "
-                              "re-export it as CSV UTF-8")
+        refuse_unreadable(path, encoding)
         audit.encoding = encoding
         if audit.encoding != "utf-8-sig":
             result.notices.append(f"{path.name}: not UTF-8; read as {audit.encoding}")
@@ -200,8 +198,11 @@ class _CountingRejects:
 
     def add(self, record: Record, column: str | None, reason: str) -> None:
         self.inner.add(record, column, reason)
-        self.reasons[reason.split(":")[0] if column is None else
-                     f"{column}: {reason.split(': ', 1)[-1]}"] += 1
+        self.reasons[reason_key(column, reason)] += 1
+
+    def adopt(self, spool: Path, tally: Counter[str]) -> None:
+        self.inner.adopt(spool, tally)
+        self.reasons.update(tally)
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[Path, FileKind]], list[Path]]:

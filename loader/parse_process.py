@@ -20,14 +20,16 @@ import multiprocessing.forkserver
 import signal
 import sys
 import traceback
+from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Iterator
 
 from loader.contracts import FileKind
 from loader.duplicates import DuplicateReport, find_duplicates
-from loader.reader import FileRefused, Record
+from loader.reader import FileRefused
 from loader.stage import Rejects, RejectSink, staged_chunks
+from loader.values import excerpt
 from loader.warehouse import Audit
 
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -54,19 +56,37 @@ def _parse(out: Connection, kind: FileKind, path: Path, encoding: str, audit: Au
     """The child: chunk messages as the file is read, then the counts, refusals and duplicates."""
     _die_with_parent()
     try:
-        sink, notices, chunks, position = Rejects(audit.load_id, path.name), [], [], [0]
-        for chunk in staged_chunks(kind, path, encoding, audit, sink, workdir, notices,
-                                   chunk_rows, on_bytes=lambda done: position.__setitem__(0, done)):
-            chunks.append(chunk)
-            out.send(("chunk", chunk, position[0]))
+        # Rejects go to a file as they are found, which the parent reads once the parse is done:
+        # a file with most of its rows refused holds no more memory than a clean one.
+        spool = workdir / "rejects-parsed.csv"
+        sink, notices, chunks, position = Rejects(audit.load_id, path.name, spool), [], [], [0]
+        try:
+            for chunk in staged_chunks(kind, path, encoding, audit, sink, workdir, notices,
+                                       chunk_rows,
+                                       on_bytes=lambda done: position.__setitem__(0, done)):
+                chunks.append(chunk)
+                out.send(("chunk", chunk, position[0]))
+        finally:
+            sink.close()
         report = find_duplicates(kind, chunks, workdir)
-        out.send(("done", audit.rows_read, audit.rows_rejected, sink.pending, notices, report))
+        out.send(("done", audit.rows_read, audit.rows_rejected, spool, sink.tally, notices,
+                  report))
     except FileRefused as exc:
         out.send(("refused", str(exc)))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        out.send(("error", traceback.format_exc()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        out.send(("error", failure_text(exc)))
     finally:
         out.close()
+
+
+def failure_text(exc: BaseException) -> str:
+    """Where the parse failed and why, without the data: a driver's or the CSV module's message
+    may quote whole rows (roll numbers, dates of birth), so it is cut to a short excerpt."""
+    frames = traceback.format_tb(exc.__traceback__)
+    message = str(exc)
+    return ("".join(frames) + f"{type(exc).__name__}: "
+            + (message if len(message) <= 2 * 60 and "\n" not in message
+               else excerpt(message)))
 
 
 class ChildParse:
@@ -115,11 +135,9 @@ class ChildParse:
                 child.kill()
             child.join()
 
-    def _finish(self, rows_read: int, rows_rejected: int,
-                refusals: list[tuple[int, int, str | None, str]], notices: list[str],
-                duplicates: DuplicateReport) -> None:
+    def _finish(self, rows_read: int, rows_rejected: int, spool: Path, tally: Counter[str],
+                notices: list[str], duplicates: DuplicateReport) -> None:
         self.audit.rows_read, self.audit.rows_rejected = rows_read, rows_rejected
-        for line, end_line, column, reason in refusals:
-            self.rejects.add(Record(line, end_line, []), column, reason)
+        self.rejects.adopt(spool, tally)  # the child's rejects file, as it wrote it
         self.notices.extend(notices)
         self.duplicates = duplicates

@@ -53,8 +53,8 @@ import duckdb
 from loader.contracts import FILE_KINDS, Column, FileKind
 from loader.duplicates import csv_source, sql_string
 from loader.profiles import ProfileError, Target
-from loader.warehouse import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECTS_TABLE, Audit,
-                              PreviousLoad, start_after)
+from loader.warehouse import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECT_COLUMNS_ADDED,
+                              REJECTS_TABLE, Audit, PreviousLoad, start_after)
 
 PARTITION_COLUMN = "file_partition"  # raw tables: = _source_file
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -242,7 +242,14 @@ class SparkWarehouse:
                          "add columns (source_folder string)")
         self.execute(f"create table if not exists {self.table(REJECTS_TABLE)} (load_id string, "
                      "line_number bigint, column_name string, reason string, raw_line string, "
-                     "source_file string) using parquet partitioned by (source_file)")
+                     "raw_length bigint, raw_sha256 string, source_file string) "
+                     "using parquet partitioned by (source_file)")
+        # A rejects table of an older loader gets the columns added since (null in its rows).
+        have = {row[0] for row in self.execute(f"describe table {self.table(REJECTS_TABLE)}")}
+        added = [f"{c} {'bigint' if t == 'bigint' else 'string'}"
+                 for c, t in REJECT_COLUMNS_ADDED if c not in have]
+        if added:
+            self.execute(f"alter table {self.table(REJECTS_TABLE)} add columns ({', '.join(added)})")
 
     def last_load(self, file_name: str) -> PreviousLoad | None:
         rows = self.execute(f"select file_sha256, rows_loaded, source_folder "
@@ -351,7 +358,8 @@ class SparkFileLoad:
 
     def add_rejects(self, path: Path) -> None:
         self._wait()
-        cols = [(c, "bigint" if c == "line_number" else "varchar") for c in REJECT_COLUMNS]
+        cols = [(c, "bigint" if c in ("line_number", "raw_length") else "varchar")
+                for c in REJECT_COLUMNS]
         out = self.folder / "rejects.parquet"
         self.rejects = self._to_parquet(csv_source([path], cols), out)
 

@@ -1,51 +1,116 @@
 """Parse, validate and normalise one export into chunks of the interchange format.
 
-Streams: the file is written out in chunk files of up to `chunk_rows` rows, so memory stays flat
-however large the export (refused rows are remembered by line number, and their raw text is
-fetched at the end). Blocks of lines that are canonical already are staged whole
-(loader/fast_path.py); from the first block that is not, the file is read record by record:
-cells go through cached normalisers, and a row whose values need no quoting is written with one
-join, so the hot loop stays in C as much as Python allows.
+Streams: the file is written out in chunk files of up to `chunk_rows` rows, and refused rows are
+spooled to a file as they come (Rejects), each with a bounded prefix of its raw text: memory
+stays flat however large the export and however many of its rows are refused. Blocks of lines
+that are canonical already are staged whole (loader/fast_path.py); from the first block that is
+not, the file is read record by record (loader/reader.RecordSource): cells go through cached
+normalisers, and a row whose values need no quoting is written with one join, so the hot loop
+stays in C as much as Python allows.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass, field
+import re
+import tempfile
+from collections import Counter
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Protocol
+from typing import IO, BinaryIO, Callable, Iterator, Protocol
 
 from loader.contracts import FileKind
-from loader.reader import FileRefused, Record, header_index, raw_text, records_of
-from loader.staging_file import ChunkNames, StagingFile, encode_row
-from loader.values import INVALID, NULL, CellCache, Invalid, normaliser
+from loader.reader import (FileRefused, Record, RecordSource, header_index,
+                           refuse_unreadable)
+from loader.staging_file import ChunkNames, StagingFile, encode_row, needs_quotes
+from loader.values import INVALID, NULL, CellCache, Invalid, excerpt
 from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
 
 
-@dataclass
-class Rejects:
-    """Refused rows of one file: collected by line, written with their raw text at the end."""
+# The excerpt a value reason starts with (values.excerpt: a Python string literal, and its length
+# when cut), then ": ".
+_QUOTED_VALUE = re.compile(r"""^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+                           r"(?:\.\.\. \([\d,]+ characters\))?: ")
 
-    load_id: str
-    file_name: str
-    pending: list[tuple[int, int, str | None, str]] = field(default_factory=list)
+
+def reason_key(column: str | None, reason: str) -> str:
+    """A reject's reason without the value or the line it names: the end-of-run summary counts
+    these, so there are few of them however many rejects."""
+    if column is not None and reason.startswith(f"{column} = "):
+        # "<column> = <excerpt of the value>: <what was expected>"
+        return f"{column}: {_QUOTED_VALUE.sub('', reason[len(column) + 3:], count=1)}"
+    head = reason.split(":")[0]
+    return head if column is None else f"{column}: {head}"
+
+
+class Rejects:
+    """Refused rows of one file, written as they are found, as rows of the rejects table
+    (loader/warehouse.REJECT_COLUMNS in the interchange format), to `spool` or to an anonymous
+    temporary file; memory stays flat however many. `tally` counts their reason_key()s."""
+
+    def __init__(self, load_id: str, file_name: str, spool: Path | None = None) -> None:
+        self.load_id, self.file_name, self.count = load_id, file_name, 0
+        self.tally: Counter[str] = Counter()
+        self._handle = (spool.open("w+", encoding="utf-8", newline="") if spool is not None
+                        else tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+        self._head = encode_row((load_id, file_name))[:-1] + ","
+        self._adopted: list[Path] = []
 
     def add(self, record: Record, column: str | None, reason: str) -> None:
-        self.pending.append((record.line, record.end_line, column, reason))
+        raw = record.raw_text()
+        self._handle.write(f"{self._head}{record.line},{_cell(column)},{_cell(reason)},"
+                           f"{_cell(raw.prefix)},{raw.length},{raw.sha256}\n")
+        self.count += 1
+        self.tally[reason_key(column, reason)] += 1
+
+    def adopt(self, spool: Path, tally: Counter[str]) -> None:
+        """Take over the rejects another Rejects spooled to a file (the parsing child's)."""
+        self._adopted.append(spool)
+        self.tally.update(tally)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def rows(self) -> Iterator[list[str]]:
+        """The rejects so far, as the rejects table's columns, in text (a null column_name
+        reads as the word NULL, which no column is called)."""
+        self._handle.flush()
+        for path in self._adopted:
+            with path.open(encoding="utf-8", newline="") as handle:
+                yield from csv.reader(handle)
+        self._handle.seek(0)
+        yield from csv.reader(self._handle)
+        self._handle.seek(0, 2)
+
+    @property
+    def pending(self) -> list[tuple[int, str | None, str]]:
+        """(line, column, reason) of every reject so far (for tests: not streamed)."""
+        return [(int(row[2]), None if row[3] == "NULL" else row[3], row[4])
+                for row in self.rows()]
 
     def write(self, source: Path, encoding: str, out: StagingFile) -> None:
-        spans = {line: end for line, end, _, _ in self.pending}
-        texts = raw_text(source, encoding, spans) if spans else {}
-        for line, _, column, reason in sorted(self.pending, key=lambda p: p[0]):
-            out.write((self.load_id, self.file_name, line, column, reason, texts.get(line, "")))
+        """Every reject into the rejects interchange file, copied as written."""
+        self._handle.flush()
+        for path in self._adopted:
+            with path.open(encoding="utf-8", newline="") as handle:
+                out.copy_from(handle)
+        self._handle.seek(0)
+        out.copy_from(self._handle)
+        self._handle.seek(0, 2)
+
+
+def _cell(value: str | None) -> str:
+    """One value in the interchange format (staging_file.encode_row's rule)."""
+    if value is None:
+        return "NULL"
+    return '"' + value.replace('"', '""') + '"' if needs_quotes(value) else value
 
 
 class RejectSink(Protocol):
     def add(self, record: Record, column: str | None, reason: str) -> None: ...
+    def adopt(self, spool: Path, tally: Counter[str]) -> None: ...
 
 
 def column_positions(kind: FileKind, path: Path, header: Record,
@@ -65,13 +130,16 @@ def column_positions(kind: FileKind, path: Path, header: Record,
     return [index.get(c.name, -1) for c in kind.columns]
 
 
-def _first_problem(kind: FileKind, cells: tuple[str, ...]) -> tuple[str, str]:
-    """Which column of a refused row broke the contract, and how (the slow path)."""
-    for column, cell in zip(kind.columns, cells):
-        value = normaliser(column)(cell)
-        if isinstance(value, Invalid):
-            return column.name, f"{column.name} = {cell!r}: {value.reason}"
-    raise AssertionError("a refused row with no invalid cell")
+def _first_problem(kind: FileKind, cells: tuple[str, ...], values: list[object],
+                   cells_of: CellCache) -> tuple[str, str]:
+    """Which column of a refused row broke the contract, and how (the slow path): the first
+    column whose cached value is INVALID, normalised again for its reason."""
+    column = values.index(INVALID)
+    value = cells_of.normalisers[column](cells[column])
+    if not isinstance(value, Invalid):
+        raise AssertionError("a refused row with no invalid cell")
+    name = kind.columns[column].name
+    return name, f"{name} = {excerpt(cells[column])}: {value.reason}"
 
 
 def _bare(body: str, values: list[object], separators: int) -> bool:
@@ -119,80 +187,83 @@ def _per_row_chunks(kind: FileKind, path: Path, binary: BinaryIO, encoding: str,
                     on_bytes: Callable[[int], None] | None) -> Iterator[Path]:
     """Every record from binary's position: the header first unless resuming at `resume_line`
     (the header was checked to be the contract's columns in order)."""
-    with io.TextIOWrapper(binary, encoding=encoding, newline="") as stream:
-        reader = csv.reader(stream, strict=True)
-        if resume_line is None:
-            header = next(records_of(reader), None)
-            if header is None:
-                raise FileRefused(f"{path.name}: empty file, expected a header line")
-            positions = column_positions(kind, path, header, notices)
-            width, base = len(header.fields), 0
+    refuse_unreadable(path, encoding)
+    if resume_line is None:
+        source = RecordSource(binary, encoding, path.name)
+        records = iter(source)
+        header = next(records, None)
+        if header is None:
+            raise FileRefused(f"{path.name}: empty file, expected a header line")
+        positions = column_positions(kind, path, Record(1, 1, header), notices)
+        width = len(header)
+    else:
+        positions = list(range(len(kind.columns)))
+        width = len(kind.columns)
+        source = RecordSource(binary, encoding, path.name, first_line=resume_line, width=width)
+        records = iter(source)
+    contract_column = {p: kind.columns[i].name for i, p in enumerate(positions) if p >= 0}
+    rejected = 0
+
+    def refuse(start: int, end: int, column: str | None, reason: str, data: bytes) -> None:
+        nonlocal rejected
+        rejected += 1
+        rejects.add(Record(start, end, [], data=data, encoding=encoding), column, reason)
+
+    unreadable = 0
+
+    def refuse_unread(start: int, end: int, field: int | None, reason: str,
+                      data: bytes) -> None:
+        nonlocal unreadable
+        unreadable += 1  # a record, not yielded by the source
+        refuse(start, end, None if field is None else contract_column.get(field), reason, data)
+
+    source.on_problem = refuse_unread
+    # A missing optional column reads as an empty cell: point it past the end of the row.
+    padded = [p if p >= 0 else width for p in positions]
+    pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
+    cells_of = CellCache(kind)
+    caches, fill = cells_of.caches, cells_of.fill
+    get = dict.get
+    chunk: StagingFile | None = None
+    read = 0
+    separators = len(kind.columns) - 1
+    for fields in records:
+        read += 1
+        if len(fields) != width:
+            refuse(source.start, source.end, None,
+                   f"expected {width} fields as in the header, found {len(fields)}",
+                   source.record_bytes())
+            continue
+        line = source.start
+        fields.append("")
+        cells = pick(fields)
+        values = list(map(get, caches, cells))
+        if None in values:
+            fill(values, cells)
+        if INVALID in values:
+            column, reason = _first_problem(kind, cells, values, cells_of)
+            refuse(line, source.end, column, reason, source.record_bytes())
+            continue
+        if chunk is None:
+            chunk = StagingFile(names.path)
+            limit = names.limit
+        if NULL in values:
+            chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
         else:
-            positions = list(range(len(kind.columns)))
-            width, base = len(kind.columns), resume_line - 1
-        # A missing optional column reads as an empty cell: point it past the end of the row.
-        padded = [p if p >= 0 else width for p in positions]
-        pick = itemgetter(*padded) if len(padded) > 1 else (lambda f: (f[padded[0]],))
-        cells_of = CellCache(kind)
-        caches, fill = cells_of.caches, cells_of.fill
-        get = dict.get
-        chunk: StagingFile | None = None
-        read = rejected = 0
-        separators = len(kind.columns) - 1
-        previous_end = base + reader.line_num
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                read += 1
-                rejects.add(Record(previous_end + 1, base + reader.line_num, [], str(exc)), None,
-                            f"unreadable CSV record: {exc}")
-                rejected += 1
-                previous_end = base + reader.line_num
-                continue
-            line = previous_end + 1
-            previous_end = base + reader.line_num
-            if len(fields) != width:
-                if not fields:
-                    continue  # a blank line is not a record
-                read += 1
-                rejects.add(Record(line, previous_end, fields), None,
-                            f"expected {width} fields as in the header, found {len(fields)}")
-                rejected += 1
-                continue
-            read += 1
-            fields.append("")
-            cells = pick(fields)
-            values = list(map(get, caches, cells))
-            if None in values:
-                fill(values, cells)
-            if INVALID in values:
-                column, reason = _first_problem(kind, cells)
-                rejects.add(Record(line, previous_end, fields), column, reason)
-                rejected += 1
-                continue
-            if chunk is None:
-                chunk = StagingFile(names.path)
-                limit = names.limit
-            if NULL in values:
-                chunk.write_line(encode_row([None if v is NULL else v for v in values] + [line]))
-            else:
-                body = ",".join(values)  # type: ignore[arg-type]
-                # Written bare when no value needs quotes (staging_file.needs_quotes): no comma
-                # but the separators, no quote or line break, no NULL text, no edge spaces.
-                chunk.write_line(f"{body},{line}\n" if _bare(body, values, separators)
-                                 else encode_row(values + [line]))
-            if chunk.rows >= limit:
-                chunk.close()
-                if on_bytes is not None:
-                    on_bytes(binary.tell())
-                yield chunk.path
-                names.advance()
-                chunk = None
-        audit.rows_read, audit.rows_rejected = read, rejected
-        if chunk is not None:
+            body = ",".join(values)  # type: ignore[arg-type]
+            # Written bare when no value needs quotes (staging_file.needs_quotes): no comma
+            # but the separators, no quote or line break, no NULL text, no edge spaces.
+            chunk.write_line(f"{body},{line}\n" if _bare(body, values, separators)
+                             else encode_row(values + [line]))
+        if chunk.rows >= limit:
             chunk.close()
+            if on_bytes is not None:
+                on_bytes(binary.tell())
             yield chunk.path
             names.advance()
+            chunk = None
+    audit.rows_read, audit.rows_rejected = read + unreadable, rejected
+    if chunk is not None:
+        chunk.close()
+        yield chunk.path
+        names.advance()

@@ -9,9 +9,10 @@ Bare values are the common case (dates, codes, roll numbers): the server parses 
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable
 
 NEEDS_QUOTES = frozenset(',"\r\n')
 FIRST_CHUNK_ROWS = 10_000
@@ -50,6 +51,10 @@ class StagingFile:
         """An already encoded row, ending in a line break."""
         self._handle.write(line)
         self.rows += 1
+
+    def copy_from(self, handle: "IO[str]") -> None:
+        """Append the rows of another file in this format, as they are."""
+        shutil.copyfileobj(handle, self._handle)
 
     def close(self) -> None:
         if not self._handle.closed:

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Callable
 
-from loader.contracts import Column, FileKind
+from loader.contracts import INT_RANGE, Column, FileKind
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -43,18 +43,43 @@ def parse_date(cell: str) -> str:
         raise ValueError("expected a real calendar date") from None
 
 
-def parse_int(cell: str) -> str:
+EXCERPT_CHARS = 60  # the most of a cell or a record that a reason, error or log line quotes
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A value as reasons and messages may quote it: its first `limit` characters, and its
+    length when it is longer (exports hold roll numbers and dates of birth: no message carries
+    more of a row than this)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def _number(value: float, text: str, low: float, high: float) -> None:
+    """Refuse a number outside [low, high], naming the range (the column's domain)."""
+    if not low <= value <= high:
+        raise ValueError(f"expected a number from {low:g} to {high:g}, found "
+                         f"{text if len(text) <= 24 else text[:24] + '...'}")
+
+
+def parse_int(cell: str, low: float = INT_RANGE[0], high: float = INT_RANGE[1]) -> str:
     if not _INT.match(cell):
         raise ValueError("expected a whole number")
-    return str(int(cell))
+    digits = cell.lstrip("+-").lstrip("0")
+    # More digits than any bound has is out of range without converting (Python refuses to
+    # convert more than 4,300 digits, and a long cell would cost time for nothing).
+    value = int(cell) if len(digits) <= 20 else (-1 if cell[0] == "-" else 1) * 10 ** 20
+    _number(value, cell, max(low, INT_RANGE[0]), min(high, INT_RANGE[1]))
+    return str(value)
 
 
-def parse_float(cell: str) -> str:
+def parse_float(cell: str, low: float = -math.inf, high: float = math.inf) -> str:
     if not _DECIMAL.match(cell):
         raise ValueError("expected a number such as 42 or 42.5")
     value = float(cell)
     if not math.isfinite(value):
         raise ValueError("expected a finite number")
+    _number(value, cell, low, high)
     return repr(value)  # shortest text that round-trips to the same double on every engine
 
 
@@ -101,6 +126,14 @@ def normaliser(column: Column) -> Callable[[str], "str | None | Invalid"]:
     empty cell or the words `NULL` / `\\N` mean no value.
     """
     parse = _PARSERS.get(column.kind)
+    if column.kind in ("int", "float") and (column.minimum is not None
+                                            or column.maximum is not None):
+        low = -math.inf if column.minimum is None else column.minimum
+        high = math.inf if column.maximum is None else column.maximum
+        number = parse
+
+        def parse(cell: str) -> str:
+            return number(cell, low, high)  # type: ignore[call-arg,misc]
     allowed = {a.casefold(): a for a in column.allowed}
     allowed.update({k.casefold(): v for k, v in column.synonyms})
     missing: "str | None | Invalid" = None if column.nullable else Invalid("a value is required")

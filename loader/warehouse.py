@@ -33,7 +33,14 @@ AUDIT_COLUMNS = (
     "rows_rejected", "rows_duplicate", "started_at", "finished_at", "status", "message",
     "source_folder",
 )
-REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line")
+# raw_line keeps a bounded prefix of the refused record (loader/reader.RAW_PREFIX_CHARS), with
+# the whole record's length in bytes and SHA-256: a reject row stays small however long the
+# record was (a MySQL TEXT holds 64 KB).
+REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line",
+                  "raw_length", "raw_sha256")
+REJECTS_MEMORY_LIMIT = "128MB"  # DuckDB's, while it inserts a file's rejects
+# Columns later loaders added to _load_rejects: added to a table an older loader created.
+REJECT_COLUMNS_ADDED = (("raw_length", "bigint"), ("raw_sha256", "char(64)"))
 
 # Every row of one file load carries the load's start (the audit's started_at) as _loaded_at, and
 # loads run one at a time, each starting strictly after the one before (record_start): on
@@ -184,7 +191,7 @@ class _Dialect:
             f"create table if not exists {q(schema)}.{q(REJECTS_TABLE)} ("
             "load_id varchar(36) not null, source_file varchar(255) not null, "
             f"line_number bigint not null, column_name varchar(255), reason {text} not null, "
-            f"raw_line {text}){self.table_options}",
+            f"raw_line {text}, raw_length bigint, raw_sha256 char(64)){self.table_options}",
         ]
 
     def audit_insert(self, schema: str) -> str:
@@ -260,21 +267,27 @@ class _BaseWarehouse:
             print(f"dropping the column _load_id from {self.schema}.{table}", file=sys.stderr)
             self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
                           "drop column _load_id")
-        # Audit tables of older loaders lack the folder each file came from.
-        if not self._execute(
-                "select 1 from information_schema.columns where table_schema = "
-                f"{self.dialect.mark} and table_name = {self.dialect.mark} "
-                "and column_name = 'source_folder'", [self.schema, AUDIT_TABLE]):
-            print(f"adding the column source_folder to {self.schema}.{AUDIT_TABLE}",
-                  file=sys.stderr)
+        # Tables of older loaders lack the columns added since (null in their old rows): the
+        # folder each file came from, and a reject's length and SHA-256.
+        self._add_missing_columns(
+            AUDIT_TABLE, [("source_folder", "text" if self.dialect.mysql else "varchar")])
+        self._add_missing_columns(REJECTS_TABLE, list(REJECT_COLUMNS_ADDED))
+
+    def _add_missing_columns(self, table: str, columns: list[tuple[str, str]]) -> None:
+        have = {row[0].lower() for row in self._execute(
+            "select column_name from information_schema.columns where table_schema = "
+            f"{self.dialect.mark} and table_name = {self.dialect.mark}", [self.schema, table])}
+        for column, sql_type in columns:
+            if column in have:
+                continue
+            print(f"adding the column {column} to {self.schema}.{table}", file=sys.stderr)
             try:
-                self._execute(
-                    f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(AUDIT_TABLE)} "
-                    f"add column source_folder {'text' if self.dialect.mysql else 'varchar'}")
+                self._execute(f"alter table {self.dialect.q(self.schema)}.{self.dialect.q(table)} "
+                              f"add column {column} {sql_type}")
             except Exception as exc:  # noqa: BLE001 - a loader account without ALTER
                 raise WarehouseError(
-                    f"{self.schema}.{AUDIT_TABLE} comes from an older loader and needs the column "
-                    f"source_folder, which this account cannot add ({type(exc).__name__}: "
+                    f"{self.schema}.{table} comes from an older loader and needs the column "
+                    f"{column}, which this account cannot add ({type(exc).__name__}: "
                     f"{str(exc)[:160]}); run the loader once as an account allowed to ALTER "
                     f"tables in {self.schema}") from None
 
@@ -363,9 +376,19 @@ class DuckDBFileLoad:
             self.loaded -= self.wh.con.fetchone()[0]
 
     def add_rejects(self, path: Path) -> None:
-        cols = [(c, "bigint" if c == "line_number" else "varchar") for c in REJECT_COLUMNS]
-        self.wh.con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" '
-                            f"select * from {csv_source([path], cols)}")
+        cols = [(c, "bigint" if c in ("line_number", "raw_length") else "varchar")
+                for c in REJECT_COLUMNS]
+        names = ", ".join(REJECT_COLUMNS)  # by name: an older table has them in another order
+        con = self.wh.con
+        # A file of mostly refused rows makes a large insert: under a memory limit DuckDB writes
+        # its pages to the database file instead of holding them until the commit.
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"set memory_limit = '{REJECTS_MEMORY_LIMIT}'")
+        try:
+            con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" ({names}) '
+                        f"select {names} from {csv_source([path], cols)}")
+        finally:
+            con.execute(f"set memory_limit = '{limit}'")
 
     def commit(self, audit: Audit) -> None:
         if self.loaded != audit.rows_loaded:
