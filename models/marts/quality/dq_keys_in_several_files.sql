@@ -70,14 +70,10 @@ with
         count(distinct source_file) as file_count,
         max(loaded_at) as latest_loaded_at,
         case
-            when
-                {% for value in spec['values'] -%}
-                min(value_{{ loop.index }}) <> max(value_{{ loop.index }})
-                or count(value_{{ loop.index }}) not in (0, count(*))
-                {%- if not loop.last %}
-                or {% endif %}
-                {% endfor %}
-                then 1
+            {% for value in spec['values'] -%}
+            when min(value_{{ loop.index }}) <> max(value_{{ loop.index }}) then 1
+            when count(value_{{ loop.index }}) not in (0, count(*)) then 1
+            {% endfor -%}
             else 0
         end as has_differing_values
 
