@@ -1,37 +1,77 @@
 {#
-  Additive incremental aggregates (sums and counts per key, topped up with the rows loaded since
-  the last run) are only right while no row they counted has gone. A corrected re-export of a
-  file replaces its rows (README, loader), so before each incremental run this pre-hook compares
-  what the aggregate counted with what the loader's audit says the raw table holds up to the
-  aggregate's watermark: the rows_loaded of each file's current load (its latest `loaded` one)
-  started no later than the watermark. Every raw row carries its load's start as loaded_at, so
-  the two agree unless rows vanished; then it empties the aggregate and the run rebuilds it from
-  all rows. It reads the small audit, never the raw rows: a daily run costs the day, not the
-  semester. (Rows deleted from a raw table by hand, outside the loader, need --full-refresh.)
+  Incremental aggregates (sums and counts per key, topped up with the rows loaded since the last
+  run) are right only while adding the new rows to what was counted gives what counting everything
+  would. Before each incremental run aggregate_stale_reason checks, cheapest first, the three ways
+  that breaks, and reset_if_stale (a pre-hook) then empties the aggregate, so the run rebuilds it
+  from all rows; the model reads everything that run (its SQL asks the same question as it
+  compiles). It reads the small audit, the aggregate and the new rows, never the older raw rows:
+  a daily run costs the day, not the semester.
 
-    pre_hook="{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__file_loads'),
-                                                'attendance', 'last_loaded_at') }}"
+  1. student_hash changed mode or key (macros/privacy/hash_fingerprint.sql): the kept rows hold
+     pseudonyms nothing else uses any more.
+  2. Counted rows vanished: a corrected re-export of a file replaces its rows (README, loader).
+     The aggregate's source_row_count (raw rows read, resent ones included) must equal the
+     rows_loaded, in the loader's audit, of each file's current load (its latest `loaded` one)
+     started no later than the watermark; every raw row carries its load's start as loaded_at, so
+     the two agree unless rows vanished. (Rows deleted by hand outside the loader need
+     --full-refresh.)
+  3. New rows re-send a record already counted (an overlapping export): the later load must
+     replace the counted value, not add to it. `resent_check` is a macro (passed by name, unquoted) that renders a query
+     counting them from the rows loaded after a watermark; resends are rare, so a rebuild is
+     cheaper to get right than a per-record correction.
+
+    pre_hook="{{ reset_if_stale(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) }}"
+
+  The aggregate has the columns source_row_count, last_loaded_at (the watermark) and
+  student_hash_fingerprint.
 #}
-{% macro reset_if_counted_rows_vanished(count_column, file_loads, file_kind, watermark_column) -%}
-  {%- if counted_rows_vanished(count_column, file_loads, file_kind, watermark_column) -%}
-    {{ log("rows counted by " ~ this ~ " have vanished (a re-export replaced them; the loader's audit no longer adds up to what it counted): rebuilding it in full", info=true) }}
+{% macro reset_if_stale(file_loads, file_kind, resent_check) -%}
+  {%- set reason = aggregate_stale_reason(file_loads, file_kind, resent_check) -%}
+  {%- if reason -%}
+    {{ log(this ~ ": " ~ reason ~ ": rebuilding it in full", info=true) }}
     {{ empty_table(this) }}
   {%- endif -%}
 {%- endmacro %}
 
-{# True on an incremental run when the aggregate counted rows that are no longer there. #}
-{% macro counted_rows_vanished(count_column, file_loads, file_kind, watermark_column) -%}
+{# Why topping the aggregate up would be wrong on this run, as a sentence; none when it is right. #}
+{% macro aggregate_stale_reason(file_loads, file_kind, resent_check) -%}
   {%- if not (execute and is_incremental()) -%}
-    {{ return(false) }}
+    {{ return(none) }}
   {%- endif -%}
+  {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+  {%- for needed in ('source_row_count', 'last_loaded_at', 'student_hash_fingerprint') -%}
+    {%- if needed not in columns -%}
+      {{ exceptions.raise_compiler_error(this ~ " has no column " ~ needed ~ " (an older version of the project built it): rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set state = run_query("select count(*), min(student_hash_fingerprint), max(student_hash_fingerprint), max(last_loaded_at) from " ~ this).rows[0] -%}
+  {%- if state[0] | int == 0 -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set fingerprint = student_hash_fingerprint() -%}
+  {%- if state[1] != fingerprint or state[2] != fingerprint -%}
+    {{ return("its student_hash pseudonyms were made with " ~ state[1] ~ ", this run's with " ~ fingerprint) }}
+  {%- endif -%}
+  {%- if counted_rows_vanished(file_loads, file_kind) -%}
+    {{ return("rows it counted have vanished (a re-export replaced them; the loader's audit no longer adds up to what it counted)") }}
+  {%- endif -%}
+  {%- set resent = run_query(resent_check(watermark_literal(state[3]))).columns[0].values()[0] -%}
+  {%- if resent | int > 0 -%}
+    {{ return("rows loaded since " ~ state[3] ~ " re-send records it has counted (" ~ resent ~ " of its keys touched)") }}
+  {%- endif -%}
+  {{ return(none) }}
+{%- endmacro %}
+
+{# True when the aggregate counted more (or fewer) raw rows than the audit says are there. #}
+{% macro counted_rows_vanished(file_loads, file_kind) -%}
   {%- set check -%}
     select
-        (select coalesce(sum({{ count_column }}), 0) from {{ this }})
+        (select coalesce(sum(source_row_count), 0) from {{ this }})
         - (select coalesce(sum(loads.rows_loaded), 0)
            from {{ file_loads }} as loads
            where loads.file_kind = '{{ file_kind }}'
                and loads.load_status = 'loaded'
-               and loads.load_started_at <= (select max({{ watermark_column }}) from {{ this }})
+               and loads.load_started_at <= (select max(last_loaded_at) from {{ this }})
                and not exists (
                    select 1
                    from {{ file_loads }} as later
@@ -45,21 +85,67 @@
 {%- endmacro %}
 
 {#
+  Attendance rows loaded after the watermark whose (student, course) pair the aggregate holds
+  with a class date on or after the new row's: only those can re-send a counted class (a day's
+  new file brings later dates). A late day sent out of order also matches, and costs a rebuild
+  that gives the same figures. Reads the new rows only (a range of the raw table's key on
+  MySQL/MariaDB) and the aggregate through its unique (student_hash, course_code) index.
+#}
+{% macro attendance_classes_resent(watermark) -%}
+    with
+
+    new_rows as (
+
+        select
+            college_code,
+            roll_no,
+            dob,
+            course_code,
+            min(class_date) as first_class_date
+
+        from {{ ref('stg_aktu__attendance') }}
+        where loaded_at > {{ watermark }}
+        group by college_code, roll_no, dob, course_code
+
+    ),
+
+    hashed as (
+
+        select
+            {{ student_hash('college_code', 'roll_no', 'dob') }} as student_hash,
+            course_code,
+            first_class_date
+
+        from new_rows
+
+    )
+
+    select count(*) as resent_pairs
+    from hashed
+    inner join {{ this }} as counted
+        on hashed.student_hash = counted.student_hash
+        and hashed.course_code = counted.course_code
+    where hashed.first_class_date <= counted.last_class_date
+{%- endmacro %}
+
+{#
   The newest load timestamp an incremental aggregate has counted, as a SQL literal: a constant in
   the model's WHERE lets MySQL/MariaDB read only the new rows through the raw tables' clustered
-  (_loaded_at, ...) key, where a subquery would not. The floor when the aggregate is empty or
-  when its pre-hook is about to empty it (the model is compiled before the hook runs, so the
-  same check decides both).
+  (_loaded_at, ...) key, where a subquery would not. The floor when the aggregate is empty.
 #}
-{% macro incremental_watermark(watermark_column, count_column, file_loads, file_kind) -%}
-  {%- if execute and is_incremental()
-        and not counted_rows_vanished(count_column, file_loads, file_kind, watermark_column) -%}
-    {%- set newest = run_query("select max(" ~ watermark_column ~ ") from " ~ this).columns[0].values()[0] -%}
-    {%- if newest is not none -%}
-      {{ return(as_datetime("'" ~ (newest if newest is string else newest.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ "'")) }}
-    {%- endif -%}
+{% macro incremental_watermark(watermark_column) -%}
+  {%- if execute and is_incremental() -%}
+    {{ return(watermark_literal(run_query("select max(" ~ watermark_column ~ ") from " ~ this).columns[0].values()[0])) }}
   {%- endif -%}
   {{ return(watermark_floor()) }}
+{%- endmacro %}
+
+{# A timestamp read back from the warehouse as a SQL literal; the floor for none. #}
+{% macro watermark_literal(value) -%}
+  {%- if value is none -%}
+    {{ return(watermark_floor()) }}
+  {%- endif -%}
+  {{ return(as_datetime("'" ~ (value if value is string else value.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ "'")) }}
 {%- endmacro %}
 
 {# Every row out of a table, in the run's transaction where the engine has one. #}

@@ -94,7 +94,8 @@ def test_daily_selector_is_what_attendance_feeds_less_the_full_scans(make_wareho
     daily = names("--selector", "daily")
     fed = names("--select", "source:aktu.attendance+")
     full_scan = names("--select", "tag:full_scan")
-    assert full_scan == {"dq_orphan_rows", "dq_attendance_outside_semester"}
+    assert full_scan == {"dq_orphan_rows", "dq_attendance_outside_semester",
+                         "dq_keys_in_several_files"}
     assert daily == fed - full_scan
     assert {"int_attendance_summed_to_student_courses", "mart_attendance_marks_correlation",
             "rpt_orphan_rows", "dq_unknown_courses"} <= daily

@@ -1,6 +1,8 @@
 -- One row per (student_hash, course_code) seen in attendance, orphans included: the marts decide
--- what to keep. Incremental: each run adds the rows loaded since the last one (a day's file) to
--- the pairs they touch; a re-export that replaced counted rows triggers a full rebuild
+-- what to keep. A class (student, course, date) sent in several files counts once, as its latest
+-- load has it. Incremental: each run adds the rows loaded since the last one (a day's file) to the
+-- pairs they touch; it rebuilds in full instead when that would be wrong - new rows re-send a
+-- class it has counted, a re-export replaced counted rows, or student_hash changed mode or key
 -- (macros/performance/incremental.sql). present_flag is 0/1, so its sum is the classes attended.
 {{
     config(
@@ -9,7 +11,7 @@
         incremental_strategy='delete+insert',
         pre_hook=[
             "{{ aktu_session_tmp_tables('model') }}",
-            "{{ reset_if_counted_rows_vanished('classes_held', ref('stg_aktu__file_loads'), 'attendance', 'last_loaded_at') }}"
+            "{{ reset_if_stale(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) }}"
         ],
         post_hook=[
             "{{ aktu_session_tmp_tables('default') }}",
@@ -17,6 +19,11 @@
         ]
     )
 }}
+{#- Decided once as the model compiles; the pre-hook repeats the same checks and empties the
+    table when this says why. -#}
+{%- set stale = aggregate_stale_reason(
+    ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) -%}
+{%- set top_up = is_incremental() and not stale %}
 
 with
 
@@ -29,21 +36,34 @@ attendance as (
         course_code,
         class_date,
         present_flag,
+        source_file,
+        source_line,
         loaded_at
 
     from {{ ref('stg_aktu__attendance') }}
-    {% if is_incremental() %}
+    {% if top_up %}
     -- A literal, so MySQL/MariaDB read only the new rows (a range of the raw table's key).
-    where loaded_at > {{ incremental_watermark(
-        'last_loaded_at', 'classes_held', ref('stg_aktu__file_loads'), 'attendance'
-    ) }}
+    where loaded_at > {{ incremental_watermark('last_loaded_at') }}
     {% endif %}
 
 ),
 
--- Summed per student as exported first, so the SHA-256 of the student is computed once per
--- student and course rather than once per class (the same value: student_hash is a function of
--- college_code, roll_no and dob).
+-- A class sent in several files (a resend, overlapping exports): the latest load's row is the
+-- one counted. Loads are strictly ordered and hold one row per class each; the file and line
+-- only make the order total.
+ranked_by_load as (
+
+    select
+        attendance.*,
+        row_number() over (
+            partition by college_code, roll_no, dob, course_code, class_date
+            order by loaded_at desc, source_file desc, source_line desc
+        ) as load_recency
+
+    from attendance
+
+),
+
 summed_by_export_key as (
 
     select
@@ -51,13 +71,14 @@ summed_by_export_key as (
         roll_no,
         dob,
         course_code,
-        count(*) as classes_held,
-        sum(present_flag) as classes_attended,
+        sum(case when load_recency = 1 then 1 else 0 end) as classes_held,
+        sum(case when load_recency = 1 then present_flag else 0 end) as classes_attended,
+        count(*) as source_row_count,
         min(class_date) as first_class_date,
         max(class_date) as last_class_date,
         max(loaded_at) as last_loaded_at
 
-    from attendance
+    from ranked_by_load
     group by college_code, roll_no, dob, course_code
 
 ),
@@ -69,6 +90,7 @@ hashed as (
         course_code,
         classes_held,
         classes_attended,
+        source_row_count,
         first_class_date,
         last_class_date,
         last_loaded_at
@@ -85,6 +107,7 @@ new_rows_summed as (
         course_code,
         sum(classes_held) as classes_held,
         sum(classes_attended) as classes_attended,
+        sum(source_row_count) as source_row_count,
         min(first_class_date) as first_class_date,
         max(last_class_date) as last_class_date,
         max(last_loaded_at) as last_loaded_at
@@ -94,7 +117,8 @@ new_rows_summed as (
 
 ),
 
-{% if is_incremental() %}
+{% if top_up %}
+-- No new row re-sends a counted class (else the run is a full rebuild): the pair's counts add.
 previous as (
 
     select this_model.*
@@ -113,6 +137,8 @@ combined as (
         new_rows_summed.classes_held + coalesce(previous.classes_held, 0) as classes_held,
         new_rows_summed.classes_attended + coalesce(previous.classes_attended, 0)
             as classes_attended,
+        new_rows_summed.source_row_count + coalesce(previous.source_row_count, 0)
+            as source_row_count,
         case
             when previous.first_class_date < new_rows_summed.first_class_date
                 then previous.first_class_date
@@ -146,9 +172,11 @@ final as (
         {{ as_varchar('course_code', 32) }} as course_code,
         {{ as_bigint('classes_held') }} as classes_held,
         {{ as_bigint('classes_attended') }} as classes_attended,
+        {{ as_bigint('source_row_count') }} as source_row_count,
         {{ as_date('first_class_date') }} as first_class_date,
         {{ as_date('last_class_date') }} as last_class_date,
-        {{ as_datetime('last_loaded_at') }} as last_loaded_at
+        {{ as_datetime('last_loaded_at') }} as last_loaded_at,
+        {{ as_varchar("'" ~ student_hash_fingerprint() ~ "'", 80) }} as student_hash_fingerprint
 
     from combined
 

@@ -1,5 +1,8 @@
 -- One row per (student_hash, course_code) in the exam results, orphans included.
--- Marks are the mean over that pair's exam rows, as the notebook's groupby().mean() takes them.
+-- A result sent in several files (a resend, a corrected export) is taken from its latest load
+-- only; marks are the mean over that load's rows for the pair, as the notebook's
+-- groupby().mean() takes them (the loader keeps one row per pair and load, so in practice the
+-- row's own marks: a resend is never averaged with what it replaces).
 -- A table (indexed on the pair), not a view: the staging view hashes every exam row, and the
 -- marts read this on every run; it changes only when an exam file arrives (a full build).
 {{
@@ -16,6 +19,17 @@ exam_results as (
 
 ),
 
+-- Loads are strictly ordered: the pair's newest loaded_at is its latest load.
+ranked_by_load as (
+
+    select
+        exam_results.*,
+        max(loaded_at) over (partition by student_hash, course_code) as latest_loaded_at
+
+    from exam_results
+
+),
+
 averaged as (
 
     select
@@ -26,7 +40,8 @@ averaged as (
         avg(external_marks) as external_marks,
         avg(total_marks) as total_marks
 
-    from exam_results
+    from ranked_by_load
+    where loaded_at = latest_loaded_at
     group by student_hash, course_code
 
 )

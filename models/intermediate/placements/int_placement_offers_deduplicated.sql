@@ -1,7 +1,10 @@
 -- One row per distinct offer: the same student, company and role on the same offer date is one
--- offer however many rows repeat it (an offer re-sent in a later or overlapping export). Company
--- and role compare case-insensitively; the most recently loaded row is kept, and source_row_count
--- says how many rows it stands for. Orphans included: the marts decide whom to keep.
+-- offer however many rows repeat it. Company and role compare case-insensitively; the most
+-- recently loaded row is kept, and source_row_count says how many rows it stands for. A student's
+-- offers from one company on one date sent in several files (a resend, a corrected export) are
+-- taken from the latest of those loads only: a role corrected in a later file replaces the
+-- earlier one instead of adding an offer. latest_load_row_count is how many rows of that load
+-- it stands for. Orphans included: the marts decide whom to keep.
 with
 
 placements as (
@@ -28,19 +31,35 @@ keyed as (
 
 ),
 
-ranked as (
+-- Loads are strictly ordered: the newest loaded_at of (student, company, offer date) is the
+-- latest load that sent it.
+latest_load as (
 
     select
         keyed.*,
+        max(loaded_at) over (partition by student_hash, company_key, offer_date)
+            as latest_loaded_at
+
+    from keyed
+
+),
+
+ranked as (
+
+    select
+        latest_load.*,
         row_number() over (
             partition by student_hash, company_key, role_key, offer_date
             order by loaded_at desc, source_file desc, source_line desc
         ) as recency_rank,
         count(*) over (
             partition by student_hash, company_key, role_key, offer_date
-        ) as source_row_count
+        ) as source_row_count,
+        sum(case when loaded_at = latest_loaded_at then 1 else 0 end) over (
+            partition by student_hash, company_key, role_key, offer_date
+        ) as latest_load_row_count
 
-    from keyed
+    from latest_load
 
 ),
 
@@ -55,12 +74,15 @@ deduplicated as (
         package_lpa,
         offer_date,
         source_row_count,
+        latest_load_row_count,
         source_file,
         source_line,
         loaded_at
 
     from ranked
     where recency_rank = 1
+        -- an offer (role) that only earlier loads of its company and date sent is superseded
+        and latest_load_row_count > 0
 
 )
 

@@ -1,7 +1,7 @@
 -- Rows the notebook drops without a word: attendance, exam and placement rows whose
 -- college_code-roll_no-dob matches no student in the master. One row per file kind, zero included.
 -- Attendance and exam rows are counted from their per-pair aggregates (orphans included there),
--- not re-read row by row.
+-- not re-read row by row; like them, a record sent in several files counts once.
 with
 
 -- One row per student of the master (a student listed in several master files must not
@@ -31,12 +31,13 @@ exam_results as (
 
 ),
 
+-- Placement rows counted once across files: those of the latest load that sent each offer.
 placements as (
 
     select
         student_hash,
-        1 as source_rows
-    from {{ ref('stg_aktu__placements') }}
+        latest_load_row_count as source_rows
+    from {{ ref('int_placement_offers_deduplicated') }}
 
 ),
 

@@ -1,0 +1,145 @@
+-- Records sent in more than one file: every row whose natural key (attendance: student, course,
+-- class date; exam results: student, course; placements: student, company, offer date;
+-- students: college, roll_no, dob) another file of the same kind also sent. One row per such row,
+-- with how many files sent its key, whether it is the one counted (its latest load) and whether
+-- the files disagree on the values. The models count each key once, from its latest load.
+{% set kinds = {
+    'attendance': {
+        'relation': 'stg_aktu__attendance',
+        'course_code': 'course_code', 'class_date': 'class_date',
+        'company_name': none, 'offer_date': none,
+        'keys': ['course_code', 'class_date'],
+        'values': ['attendance_status']},
+    'exam_results': {
+        'relation': 'stg_aktu__exam_results',
+        'course_code': 'course_code', 'class_date': none,
+        'company_name': none, 'offer_date': none,
+        'keys': ['course_code', "''"],
+        'values': ['internal_marks', 'external_marks', 'total_marks']},
+    'placements': {
+        'relation': 'stg_aktu__placements',
+        'course_code': none, 'class_date': none,
+        'company_name': 'company_name', 'offer_date': 'offer_date',
+        'keys': ['lower(company_name)', "coalesce(" ~ as_varchar('offer_date', 10) ~ ", '')"],
+        'values': ["lower(coalesce(job_role, ''))", 'package_lpa']},
+    'students': {
+        'relation': 'stg_aktu__students',
+        'course_code': none, 'class_date': none,
+        'company_name': none, 'offer_date': none,
+        'keys': ["''", "''"],
+        'values': ['gender', 'category', 'program_code', 'admission_year', 'domicile_state',
+                   'quota', 'has_disability']}
+} %}
+
+with
+
+{% for kind, spec in kinds.items() %}
+{{ kind }}_rows as (
+
+    select
+        college_code,
+        roll_no,
+        dob,
+        {{ spec['course_code'] or 'null' }} as course_code,
+        {{ spec['class_date'] or 'null' }} as class_date,
+        {{ spec['company_name'] or 'null' }} as company_name,
+        {{ spec['offer_date'] or 'null' }} as offer_date,
+        {{ spec['keys'][0] }} as key_1,
+        {{ spec['keys'][1] }} as key_2,
+        {% for value in spec['values'] -%}
+        {{ value }} as value_{{ loop.index }},
+        {% endfor -%}
+        source_file,
+        source_line,
+        loaded_at
+
+    from {{ ref(spec['relation']) }}
+
+),
+
+-- Keys of more than one file; a value differs when its min and max differ or it is null in some
+-- files only.
+{{ kind }}_repeated as (
+
+    select
+        college_code,
+        roll_no,
+        dob,
+        key_1,
+        key_2,
+        count(distinct source_file) as file_count,
+        max(loaded_at) as latest_loaded_at,
+        case
+            {% for value in spec['values'] -%}
+            when min(value_{{ loop.index }}) <> max(value_{{ loop.index }}) then 1
+            when count(value_{{ loop.index }}) not in (0, count(*)) then 1
+            {% endfor -%}
+            else 0
+        end as has_differing_values
+
+    from {{ kind }}_rows
+    group by college_code, roll_no, dob, key_1, key_2
+    having count(distinct source_file) > 1
+
+),
+
+{{ kind }}_listed as (
+
+    select
+        '{{ kind }}' as file_kind,
+        {{ kind }}_rows.college_code,
+        {{ kind }}_rows.roll_no,
+        {{ kind }}_rows.dob,
+        {{ kind }}_rows.course_code,
+        {{ kind }}_rows.class_date,
+        {{ kind }}_rows.company_name,
+        {{ kind }}_rows.offer_date,
+        {{ kind }}_rows.source_file,
+        {{ kind }}_rows.source_line,
+        {{ kind }}_repeated.file_count,
+        case
+            when {{ kind }}_rows.loaded_at = {{ kind }}_repeated.latest_loaded_at then 1
+            else 0
+        end as is_latest_load,
+        {{ kind }}_repeated.has_differing_values
+
+    from {{ kind }}_rows
+    inner join {{ kind }}_repeated
+        on {{ kind }}_rows.college_code = {{ kind }}_repeated.college_code
+        and {{ kind }}_rows.roll_no = {{ kind }}_repeated.roll_no
+        and {{ kind }}_rows.dob = {{ kind }}_repeated.dob
+        and {{ kind }}_rows.key_1 = {{ kind }}_repeated.key_1
+        and {{ kind }}_rows.key_2 = {{ kind }}_repeated.key_2
+
+),
+
+{% endfor %}
+unioned as (
+
+    {% for kind in kinds %}
+    select * from {{ kind }}_listed
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        {{ as_varchar('file_kind', 32) }} as file_kind,
+        {{ as_varchar(student_hash('college_code', 'roll_no', 'dob'), 64) }} as student_hash,
+        {{ as_varchar('course_code', 32) }} as course_code,
+        {{ as_date('class_date') }} as class_date,
+        {{ as_varchar('company_name', 255) }} as company_name,
+        {{ as_date('offer_date') }} as offer_date,
+        {{ as_varchar('source_file', 255) }} as source_file,
+        {{ as_bigint('source_line') }} as source_line,
+        {{ as_bigint('file_count') }} as file_count,
+        {{ as_boolean('is_latest_load') }} as is_latest_load,
+        {{ as_boolean('has_differing_values') }} as has_differing_values
+
+    from unioned
+
+)
+
+select * from final
