@@ -8,8 +8,8 @@
   Only commands that read tables check (build, run, test, show); `dbt parse`, `compile`,
   `docs generate`, `seed`, `ls` and `debug` work on an empty warehouse (`dbt source freshness`
   runs no on-run-start hook). Only the sources the selected nodes read, directly or through their
-  parents, are checked: `dbt build --select seeds/` before any load works too. One
-  `adapter.get_relation` per source (the catalog, not the data). Renders no SQL.
+  parents, are checked: `dbt run --select stg_aktu__placements` needs only the placements table.
+  One `adapter.get_relation` per source (the catalog, not the data). Renders no SQL.
 
   dbt 1.7 records a hook's compilation or database error and goes on running every node, which
   would print the engine's errors after ours. A dbt exception that is not a runtime error stops
