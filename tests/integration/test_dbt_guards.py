@@ -108,6 +108,12 @@ def test_build_before_any_load_says_to_load_first(engine, make_warehouse):
         assert cryptic not in output, f"{cryptic!r} in the output:\n{output[-3000:]}"
     assert "ERROR creating" not in output, "no model may run without its raw tables"
 
+    # The commands that read no table still work on the empty warehouse.
+    wh.dbt("parse")  # what make lint-metadata runs
+    docs = wh.dbt("docs", "generate", "--static")  # what make docs runs
+    assert "raw tables missing" not in docs.stdout
+    assert (wh.workdir / "target" / "static_index.html").exists()
+
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_only_the_raw_tables_a_selection_reads_are_required(engine, make_warehouse):
@@ -115,12 +121,3 @@ def test_only_the_raw_tables_a_selection_reads_are_required(engine, make_warehou
     run = wh.dbt("run", "--select", "stg_aktu__placements", check=False)
     assert run.returncode != 0
     assert f"raw tables missing in {wh.schema}_raw (placements), so" in run.stdout, run.stdout[-3000:]
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_commands_that_read_no_table_work_before_any_load(engine, make_warehouse):
-    wh = make_warehouse(engine)
-    wh.dbt("parse")  # what make lint-metadata runs
-    docs = wh.dbt("docs", "generate", "--static")  # what make docs runs
-    assert "raw tables missing" not in docs.stdout
-    assert (wh.workdir / "target" / "static_index.html").exists()
