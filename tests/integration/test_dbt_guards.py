@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from engines import PROJECT_DIR
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
 ORPHAN_TEST = "rpt_orphan_rows_orphan_share_within_limit"
 # Everything rpt_orphan_rows reads, and the tests of those models, not the whole project.
 ORPHAN_SELECTION = ("--select", "+rpt_orphan_rows", "--indirect-selection", "cautious")
+HASH_KEY = str(PROJECT_DIR / "scripts" / "privacy" / "hash_key.py")
 RAW_TABLES = "students, attendance, exam_results, placements, _load_audit"
 # What the engines say when dbt reads a raw table that is not there.
 CRYPTIC = ("does not exist", "doesn't exist", "pg_catalog", "Catalog Error")
@@ -91,6 +94,32 @@ def test_orphans_over_the_limit_fail_the_build(engine, make_warehouse, tmp_path)
 
     # The limit is the var's: raised to 100% the same data passes.
     wh.dbt("test", "--select", "rpt_orphan_rows", "--vars", "{aktu_quality_max_orphan_pct: 100}")
+    assert _test_result(wh, ORPHAN_TEST)["status"] == "pass"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_key_installed_without_full_refresh_fails_the_build(engine, make_warehouse, tmp_path):
+    """Pseudonyms switched from the notebook's SHA-256 to keyed ones: a build without
+    --full-refresh leaves the incremental attendance aggregate on the old ones, so all of
+    attendance is orphaned. That build must fail; the full refresh the note prescribes passes."""
+    data = tmp_path / "data"
+    generate(data, students=40, seed=5)
+    wh = make_warehouse(engine)
+    wh.load(data)
+    wh.dbt("build", *ORPHAN_SELECTION)  # no key: compatibility mode
+    key = tmp_path / "student_hash.key"
+    wh.run(sys.executable, HASH_KEY, "generate", str(key))
+    wh.run(sys.executable, HASH_KEY, "install", "--target", engine, "--key-file", str(key))
+
+    build = wh.dbt("build", *ORPHAN_SELECTION, check=False)
+    assert "student_hash: keyed mode" in build.stdout
+    assert build.returncode != 0
+    assert f"Failure in test {ORPHAN_TEST}" in build.stdout, build.stdout[-3000:]
+    total, _ = _orphan_count(data, "attendance_*.csv")
+    assert wh.table("dbt_test__audit", ORPHAN_TEST).to_dict("records") == [
+        {"file_kind": "attendance", "total_rows": total, "orphan_rows": total}]
+
+    wh.dbt("build", "--full-refresh", *ORPHAN_SELECTION)
     assert _test_result(wh, ORPHAN_TEST)["status"] == "pass"
 
 
