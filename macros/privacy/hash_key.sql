@@ -13,8 +13,12 @@
   {{ return(target.schema ~ var('aktu_privacy_key_schema_suffix', '_private')) }}
 {%- endmacro %}
 
+{#
+  Spark's targets have no database (target.database is undefined there, and SparkRelation refuses
+  an undefined one): target.get() gives none, which every adapter accepts.
+#}
 {% macro aktu_privacy_key_relation() -%}
-  {{ return(api.Relation.create(database=target.database, schema=aktu_privacy_key_schema(),
+  {{ return(api.Relation.create(database=target.get('database'), schema=aktu_privacy_key_schema(),
                                 identifier='student_hash_key', type='table')) }}
 {%- endmacro %}
 
@@ -27,7 +31,7 @@
   {%- if not execute -%}
     {{ return(state) }}
   {%- endif -%}
-  {%- set found = adapter.get_relation(database=target.database, schema=aktu_privacy_key_schema(),
+  {%- set found = adapter.get_relation(database=target.get('database'), schema=aktu_privacy_key_schema(),
                                        identifier='student_hash_key') -%}
   {%- if found is none -%}
     {{ return(state) }}
