@@ -19,6 +19,8 @@ from report.source import Marts
 
 BIN_WIDTH = 5.0  # attendance bands (percentage points); their edges fall on the threshold
 PNG_SCALE = 1.5
+# The Vega-Lite version Altair writes its specs for (major.minor, as vl-convert names them).
+VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
 @dataclass
@@ -102,7 +104,7 @@ def build_report(target: Target, settings: Settings, out_dir: Path, cache_dir: P
             spec = chart.to_dict()
             sections.append(Section(chart_id, heading, spec, note))
             png = out_dir / f"{chart_id}.png"
-            png.write_bytes(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))
+            png.write_bytes(vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION, scale=PNG_SCALE))
             pngs.append(png)
     seconds["pngs"] = time.perf_counter() - clock - seconds["queries"] - seconds["figures"]
 
@@ -114,6 +116,6 @@ def build_report(target: Target, settings: Settings, out_dir: Path, cache_dir: P
     ]
     page = out_dir / "report.html"
     page.write_text(render("AKTU education performance at a glance", intro, sections,
-                           vega_bundle(cache_dir)), encoding="utf-8")
+                           vega_bundle(cache_dir, VL_VERSION)), encoding="utf-8")
     seconds["total"] = time.perf_counter() - clock
     return Result(html=page, pngs=pngs, seconds=seconds)

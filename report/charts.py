@@ -51,7 +51,8 @@ def attendance_distribution(frame: pd.DataFrame, ctx: Context, bin_width: float)
     base = alt.Chart(width=WIDTH, height=height)
     bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
         x=x, x2="bin_end:Q",
-        y=alt.Y("share_pct:Q", title="Share of pairs (%)"),
+        y=alt.Y("share_pct:Q", title="Share of pairs (%)", scale=alt.Scale(zero=True)),
+        y2=alt.datum(0),
         color=colour,
         tooltip=[alt.Tooltip("bin_start:Q", title="from %"), alt.Tooltip("bin_end:Q", title="to %"),
                  alt.Tooltip("share_pct:Q", title="share of pairs (%)", format=".1f")],
@@ -67,7 +68,7 @@ def attendance_distribution(frame: pd.DataFrame, ctx: Context, bin_width: float)
     ).transform_filter(alt.datum.is_college_suppressed)
     rule = base.mark_rule(color="#333", strokeDash=[5, 3], strokeWidth=1.5).encode(
         x=alt.datum(ctx.threshold)).transform_aggregate(n="count()")
-    rule_label = base.mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(
+    rule_label = base.mark_text(align="right", dx=-4, fontSize=11, color="#333").encode(
         x=alt.datum(ctx.threshold), y=alt.value(8),
         text=alt.value(f"{ctx.pct} minimum to sit the exam")).transform_aggregate(n="count()")
     layered = alt.layer(hidden_bins, bars, hidden_college, rule, rule_label, data=data)
@@ -103,7 +104,7 @@ def eligibility(frame: pd.DataFrame, ctx: Context) -> alt.LayerChart:
         tooltip=["course_code:N", "status:N", alt.Tooltip("students:Q", title="students")],
     ).transform_filter(~alt.datum.is_suppressed)
     notes = base.mark_text(align="left", dx=4, fontSize=10, color="#333").encode(
-        x=alt.X("short_students:Q", title=None), y=y, text="note:N",
+        x=alt.X("short_students:Q"), y=y, text="note:N",
     ).transform_filter((alt.datum.status == "detained") & ~alt.datum.is_suppressed)
     hidden = base.mark_text(align="left", fontSize=10, color="#777").encode(
         x=alt.value(2), y=y, text="note:N",
@@ -170,7 +171,7 @@ def placements(frame: pd.DataFrame, ctx: Context) -> alt.HConcatChart:
     height = alt.Step(18)
 
     def panel(figure: str, label: str, title: str, scheme: str) -> alt.LayerChart:
-        base = alt.Chart(frame, width=230, height=height)
+        base = alt.Chart(frame, width=300, height=height)
         x = alt.X("passing_year:O", title="Passing year", axis=alt.Axis(labelAngle=0))
         y = alt.Y("group:N", title="College · program", sort=groups)
         cells = base.mark_rect(color="#f0f0f0", stroke="white").encode(x=x, y=y)
@@ -180,7 +181,7 @@ def placements(frame: pd.DataFrame, ctx: Context) -> alt.HConcatChart:
                                       legend=alt.Legend(orient="bottom")),
             tooltip=["group:N", "passing_year:O", alt.Tooltip(f"{label}:N", title=title)],
         ).transform_filter(f"isValid(datum.{figure})")
-        text = base.mark_text(fontSize=9).encode(
+        text = base.mark_text(fontSize=8).encode(
             x=x, y=y, text=f"{label}:N",
             color=alt.condition(alt.datum.status == SUPPRESSED, alt.value("#888"),
                                 alt.value("#111")))
@@ -189,7 +190,7 @@ def placements(frame: pd.DataFrame, ctx: Context) -> alt.HConcatChart:
     return alt.hconcat(
         panel("placement_rate_pct", "rate_label", "Students placed (% of final-year students)",
               "greens"),
-        panel("median_package_lpa", "median_label", "Median package (lakh ₹ a year, LPA)",
+        panel("median_package_lpa", "median_label", "Median package (lakh rupees a year, LPA)",
               "blues"),
     ).resolve_scale(color="independent").properties(title=_title(
         "Placements per college and program (NIRF view)",
@@ -198,18 +199,18 @@ def placements(frame: pd.DataFrame, ctx: Context) -> alt.HConcatChart:
 
 
 def quality(frame: pd.DataFrame, ctx: Context) -> alt.LayerChart:
-    problems = ["rejected", "exact duplicates", "orphans (no such student)"]
-    base = alt.Chart(frame, width=WIDTH - 160, height=alt.Step(14))
-    y = alt.Y("item:N", title="File (or file kind, for orphans)")
-    offset = alt.YOffset("problem:N", sort=problems)
+    problems = ["rejected", "exact duplicates", "orphans"]
+    base = alt.Chart(frame, width=WIDTH - 160, height=alt.Step(16))
+    y = alt.Y("row_label:N", title="File (or file kind, for orphans) · problem",
+              sort=list(frame["row_label"]), axis=alt.Axis(labelLimit=360))
     bars = base.mark_bar().encode(
-        x=alt.X("rows:Q", title="Rows (count)"), y=y, yOffset=offset,
+        x=alt.X("rows:Q", title="Rows (count)", axis=alt.Axis(tickMinStep=1, format="d")), y=y,
         color=alt.Color("problem:N", title=None, sort=problems, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=problems, range=["#d7191c", "#fdae61", "#2c7bb6"])),
         tooltip=["item:N", "problem:N", "label:N"])
     labels = base.mark_text(align="left", dx=3, fontSize=9, color="#333").encode(
-        x="rows:Q", y=y, yOffset=offset, text="label:N")
+        x="rows:Q", y=y, text="label:N")
     return alt.layer(bars, labels).properties(title=_title(
         "Data quality at a glance: what the loader and the warehouse set aside",
-        "Rejected rows and exact duplicates per file (latest load), rows whose student is not in "
-        "the master per file kind; each label: rows of the rows read.", ctx))
+        "Rejected rows and exact duplicates per file (latest load); orphans, rows whose student is "
+        "not in the master, per file kind. Each label: rows of the rows read.", ctx))

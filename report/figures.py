@@ -137,7 +137,7 @@ def placements(outcomes: pd.DataFrame) -> pd.DataFrame:
             return "suppressed"
         value = row[figure]
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "no placed student" if figure == "median_package_lpa" else "–"
+            return "none placed" if figure == "median_package_lpa" else "–"
         return f"{float(value):.0f} %" if figure == "placement_rate_pct" else f"{float(value):.1f}"
 
     frame["rate_label"] = frame.apply(label, axis=1, figure="placement_rate_pct")
@@ -159,8 +159,9 @@ def quality(loads: pd.DataFrame, orphans: pd.DataFrame) -> pd.DataFrame:
             rows.append({"item": str(f.file_name), "problem": problem, "rows": _int(getattr(f, column)),
                          "of_rows": _int(f.rows_read)})
     for o in orphans.itertuples(index=False):
-        rows.append({"item": f"{o.file_kind} (all files)", "problem": "orphans (no such student)",
+        rows.append({"item": f"{o.file_kind} (all files)", "problem": "orphans",
                      "rows": _int(o.orphan_rows), "of_rows": _int(o.total_rows)})
     frame = pd.DataFrame(rows, columns=["item", "problem", "rows", "of_rows"])
     frame["label"] = [f"{r:,} of {n:,}" for r, n in zip(frame["rows"], frame["of_rows"])]
-    return frame
+    frame["row_label"] = frame["item"] + " · " + frame["problem"]
+    return frame.sort_values(["item", "problem"], kind="stable")

@@ -41,16 +41,16 @@ class Section:
     note: str
 
 
-def vega_bundle(cache_dir: Path) -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (vl-convert's bundle, cached per version:
-    bundling takes seconds)."""
-    version = "-".join([vl_convert.get_vega_version(), vl_convert.get_vegalite_versions()[-1],
-                        vl_convert.get_vega_embed_version()])
+def vega_bundle(cache_dir: Path, vl_version: str) -> str:
+    """Vega, Vega-Lite `vl_version` and Vega-Embed as one script (vl-convert's bundle, cached
+    per version: bundling takes seconds)."""
+    version = "-".join([vl_convert.get_vega_version(), vl_version,
+                        vl_convert.get_vega_embed_version(), vl_convert.__version__])
     path = cache_dir / f"vega-bundle-{version}.js"
     if not path.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        tmp.write_text(vl_convert.javascript_bundle(vl_version=vl_version), encoding="utf-8")
         tmp.replace(path)
     return path.read_text(encoding="utf-8")
 
