@@ -4,6 +4,7 @@ inlined, so the file opens offline and asks the network for nothing."""
 from __future__ import annotations
 
 import html
+import re
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,9 @@ def vega_bundle(cache_dir: Path, vl_version: str) -> str:
 
 
 def _script_text(text: str) -> str:
-    # Inside <script>, only "</" can end the element early.
-    return text.replace("</", "<\\/")
+    # Only "</script" ends a script element early; "<\/script" means the same in a JS string or
+    # regular expression (and in JSON).
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
 def render(title: str, intro: list[str], sections: list[Section], bundle: str) -> str:
