@@ -84,7 +84,8 @@ class Marts:
         except Exception as exc:  # noqa: BLE001 - every driver's error: say which query
             first = " ".join(sql.split())[:160]
             raise ProfileError(f"target {self.target.name!r}: a report query failed ({exc}); "
-                               f"query starts: {first}") from exc
+                               f"are the marts of schema {self.target.schema} built (make "
+                               f"build)? The query starts: {first}") from exc
         return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -255,3 +256,24 @@ def test_bad_vars_are_refused_with_the_reason(bad, expected, tmp_path):
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert proc.returncode == 1 and expected in proc.stderr, proc.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("no_warehouse", "cannot open"),
+    ("no_marts", "are the marts of schema aktu_dw built"),
+])
+def test_a_warehouse_without_marts_is_refused_with_the_reason(case, expected, tmp_path):
+    import duckdb
+
+    project = Path(__file__).resolve().parents[2]
+    shutil.copy(project / "profiles.example.yml", tmp_path / "profiles.yml")
+    path = tmp_path / "warehouse.duckdb"
+    if case == "no_marts":
+        duckdb.connect(str(path)).close()
+    env = {**os.environ, "DBT_PROFILES_DIR": str(tmp_path), "AKTU_DUCKDB_PATH": str(path),
+           "AKTU_SCHEMA": "aktu_dw"}
+    proc = subprocess.run([sys.executable, "-m", "report", "--target", "duckdb",
+                           "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=project, env=env)
+    assert proc.returncode == 1 and expected in proc.stderr, proc.stderr
+    assert not (tmp_path / "out" / "report.html").exists()
