@@ -12,8 +12,7 @@ import pandas as pd
 from report.figures import SHOWN, SUPPRESSED
 
 WIDTH = 560
-GREY = "#bdbdbd"
-BELOW, ABOVE, HIDDEN = "#d95f02", "#1b9e77", GREY
+BELOW, ABOVE, HIDDEN = "#d95f02", "#1b9e77", "#e3e3e3"
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def attendance_distribution(frame: pd.DataFrame, ctx: Context, bin_width: float)
         tooltip=[alt.Tooltip("bin_start:Q", title="from %"), alt.Tooltip("bin_end:Q", title="to %"),
                  alt.Tooltip("share_pct:Q", title="share of pairs (%)", format=".1f")],
     ).transform_filter(alt.datum.status == SHOWN)
-    hidden_bins = base.mark_rect(opacity=0.45).encode(
+    hidden_bins = base.mark_rect().encode(
         x=x, x2="bin_end:Q", y=alt.value(0), y2=alt.value(height), color=colour,
         tooltip=[alt.Tooltip("bin_start:Q", title="from %"), alt.Tooltip("bin_end:Q", title="to %"),
                  alt.Tooltip("side:N", title="share")],
@@ -71,7 +70,7 @@ def attendance_distribution(frame: pd.DataFrame, ctx: Context, bin_width: float)
     rule_label = base.mark_text(align="right", dx=-4, fontSize=11, color="#333").encode(
         x=alt.datum(ctx.threshold), y=alt.value(8),
         text=alt.value(f"{ctx.pct} minimum to sit the exam")).transform_aggregate(n="count()")
-    layered = alt.layer(hidden_bins, bars, hidden_college, rule, rule_label, data=data)
+    layered = alt.layer(bars, hidden_bins, hidden_college, rule, rule_label, data=data)
     return layered.facet(
         row=alt.Row("college_code:N", title=None,
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
