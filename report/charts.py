@@ -177,7 +177,7 @@ def placements(frame: pd.DataFrame, ctx: Context) -> alt.HConcatChart:
         values = base.mark_rect(stroke="white").encode(
             x=x, y=y, color=alt.Color(f"{figure}:Q", title=title,
                                       scale=alt.Scale(scheme=scheme, zero=True),
-                                      legend=alt.Legend(orient="bottom")),
+                                      legend=alt.Legend(orient="bottom", titleLimit=400)),
             tooltip=["group:N", "passing_year:O", alt.Tooltip(f"{label}:N", title=title)],
         ).transform_filter(f"isValid(datum.{figure})")
         text = base.mark_text(fontSize=8).encode(
