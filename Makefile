@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh clone:
 #   make demo   virtualenv + install, sample data, load, dbt build on DuckDB, docs site, correlation
 #   make test   every test (DuckDB always; MariaDB/MySQL on 127.0.0.1:3306 unless AKTU_DB_* say otherwise)
+#   make report the marts as pictures: target/report/report.html (offline, one file) + a PNG per chart
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,6 +12,7 @@ TARGET ?= duckdb
 DBT := $(BIN)/dbt
 
 .PHONY: demo test install load build docs serve-docs clean bench-load bench-build
+.PHONY: install-report report report-test
 .PHONY: install-spark test-spark bench-load-spark
 .PHONY: lint lint-install lint-sql lint-metadata lint-fix docs-test slim-build freshness
 
@@ -53,8 +55,26 @@ serve-docs: docs
 
 # In CI (CI=true) the Spark tier must run: the spark extra is installed first. Elsewhere make test
 # runs it when the extra is there (make install-spark) and skips it loudly when not.
-test: install $(if $(filter true 1 yes,$(CI)),install-spark)
+test: install install-report $(if $(filter true 1 yes,$(CI)),install-spark)
 	$(BIN)/python -m pytest
+
+# --- the picture report (docs/report.md) -----------------------------------------------------------
+#   make report                       from the marts of $(TARGET) (after make demo / make build)
+#   make report TARGET=mariadb REPORT_VARS="{aktu_academics_min_attendance_pct: 80}"
+# REPORT_VARS: the --vars the marts were built with, so the charts draw the same thresholds.
+REPORT_VARS ?=
+$(BIN)/.installed-report: $(BIN)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,report]"
+	touch $@
+
+install-report: $(BIN)/.installed-report
+
+report: install-report profiles.yml
+	$(BIN)/python -m report --target $(TARGET) $(if $(REPORT_VARS),--vars '$(REPORT_VARS)')
+
+# The report in a real browser, offline (needs chromium; skipped without it, a failure with CI=true).
+report-test: install-report
+	$(BIN)/python -m pytest -q tests/integration/test_report.py
 
 BENCH_ROWS ?= 1000000
 bench-load: install
