@@ -23,6 +23,7 @@ renamed as (
         rows_duplicate,
         status as load_status,
         message as load_message,
+        source_folder,
         -- Every raw row of a load carries this same value as _loaded_at.
         started_at as load_started_at,
         finished_at as load_finished_at
