@@ -124,6 +124,25 @@ def test_rejects_table_of_an_older_loader_gets_the_new_columns(engine, make_ware
     assert new["raw_sha256"].iloc[0] == hashlib.sha256(_att_line(4, "OD").encode()).hexdigest()
 
 
+@pytest.mark.spark
+def test_spark_rejects_table_of_an_older_loader_gets_the_new_columns(make_warehouse, tmp_path):
+    """Spark: a Parquet _load_rejects without raw_length / raw_sha256 gets them added."""
+    wh = make_warehouse("spark")
+    rejects = wh.relation("raw", "_load_rejects")
+    wh.spark().sql(f"create schema if not exists `{wh.schema}_raw`")
+    wh.spark().sql(f"create table {rejects} (load_id string, line_number bigint, "
+                   "column_name string, reason string, raw_line string, source_file string) "
+                   "using parquet partitioned by (source_file)")
+    _write_bytes(tmp_path / "data", "attendance_b.csv",
+                 f"{ATT_HEADER}\n{_att_line(3)}\n{_att_line(4, 'OD')}\n".encode())
+    wh.load(tmp_path / "data")
+    new = wh.query(f"select line_number, column_name, raw_line, raw_length, raw_sha256 "
+                   f"from {rejects}")
+    line = _att_line(4, "OD")
+    assert list(new.itertuples(index=False, name=None)) == [
+        (3, "status", line, len(line), hashlib.sha256(line.encode()).hexdigest())]
+
+
 def _execute(wh, sql: str) -> None:
     if wh.engine == "duckdb":
         import duckdb
