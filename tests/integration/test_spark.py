@@ -306,9 +306,11 @@ def test_incremental_attendance_adds_a_new_day(built, tmp_path):
     before = wh.query(f"select count(*) as n from {wh.relation('intermediate', model)}")["n"][0]
     wh.dbt("run", "--select", model)
     got = wh.table("intermediate", model).drop(columns="last_loaded_at")
+    assert set(got.pop("student_hash_fingerprint")) == {"sha256"}
     expected = wh.query(
         "select student_hash, course_code, count(*) as classes_held, "
-        "sum(present_flag) as classes_attended, min(class_date) as first_class_date, "
+        "sum(present_flag) as classes_attended, count(*) as source_row_count, "
+        "min(class_date) as first_class_date, "
         f"max(class_date) as last_class_date from {wh.relation('staging', 'stg_aktu__attendance')} "
         "group by student_hash, course_code")
     assert len(got) == before + 1
