@@ -34,7 +34,7 @@ MARTS = {
                                        "fct_student_course_attendance", "dim_students"},
     "mart_attendance_marks_correlation": {"fct_student_course_performance", "dim_students"},
     "rpt_orphan_rows": {"dim_students", "int_attendance_summed_to_student_courses",
-                        "int_exam_results_averaged_to_student_courses", "stg_aktu__placements"},
+                        "int_exam_results_averaged_to_student_courses", "int_placement_offers_deduplicated"},
 }
 SOURCES = {f"source.{PROJECT}.aktu.{t}" for t in ("students", "attendance", "exam_results",
                                                    "placements")}
