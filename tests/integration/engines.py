@@ -257,3 +257,18 @@ class Warehouse:
                     cur.execute(f"drop database if exists `{name}`")
         finally:
             con.close()
+
+
+def own_prepared_xids(raw_schema: str) -> list[str]:
+    """The prepared XA branches on the server whose ids carry this raw schema: the server is
+    shared, and other loaders' branches are theirs to finish (loader.warehouse.xid_prefix)."""
+    from loader.warehouse import xid_prefix
+
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute("xa recover")
+            xids = [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
+    finally:
+        con.close()
+    return [x for x in xids if x.startswith(xid_prefix(raw_schema))]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from engines import own_prepared_xids
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
@@ -92,19 +93,7 @@ def _count(wh, file_name: str) -> int:
 
 
 def _own_prepared_lanes(wh) -> list[str]:
-    """The prepared XA branches of this test's raw schema only: other loaders on the same
-    server have their own (their ids carry their schema, loader.warehouse.xid_prefix)."""
-    from loader.warehouse import xid_prefix
-    from tests.integration.engines import mysql_connect
-
-    con = mysql_connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute("xa recover")
-            xids = [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
-    finally:
-        con.close()
-    return [x for x in xids if x.startswith(xid_prefix(f"{wh.schema}_raw"))]
+    return own_prepared_xids(f"{wh.schema}_raw")
 
 
 @pytest.fixture

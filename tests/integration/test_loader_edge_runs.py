@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engines import PROJECT_DIR, mysql_connect
+from engines import PROJECT_DIR, mysql_connect, own_prepared_xids
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
@@ -71,17 +71,7 @@ def _load_in_process(wh, monkeypatch, data_dir: Path, *options: str) -> tuple[in
 
 
 def _own_prepared(wh) -> list[str]:
-    """This warehouse's prepared XA branches on the server (other loaders' are not counted)."""
-    from loader.warehouse import xid_prefix
-
-    con = mysql_connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute("xa recover")
-            xids = [r[3].decode() if isinstance(r[3], bytes) else r[3] for r in cur.fetchall()]
-    finally:
-        con.close()
-    return [x for x in xids if x.startswith(xid_prefix(f"{wh.schema}_raw"))]
+    return own_prepared_xids(f"{wh.schema}_raw")
 
 
 @pytest.fixture
