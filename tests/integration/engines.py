@@ -272,3 +272,38 @@ def own_prepared_xids(raw_schema: str) -> list[str]:
     finally:
         con.close()
     return [x for x in xids if x.startswith(xid_prefix(raw_schema))]
+
+
+def execute_sql(wh: "Warehouse", sql: str) -> None:
+    """Run one statement that returns nothing (DDL, an update) on a DuckDB or MariaDB warehouse."""
+    if wh.engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(wh.duckdb_path))
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+        return
+    con = mysql_connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        con.close()
+
+
+def raw_rows(wh: "Warehouse", table: str, order: str = "_source_line") -> pd.DataFrame:
+    return wh.query(f"select * from {wh.relation('raw', table)} order by {order}")
+
+
+def last_audit(wh: "Warehouse", file_name: str) -> dict:
+    """The audit row of this file name's latest load."""
+    df = wh.query(f"select * from {wh.relation('raw', '_load_audit')} "
+                  f"where file_name = '{file_name}' order by started_at")
+    return df.iloc[-1].to_dict()
+
+
+def file_rejects(wh: "Warehouse", file_name: str) -> pd.DataFrame:
+    return wh.query(f"select * from {wh.relation('raw', '_load_rejects')} "
+                    f"where source_file = '{file_name}' order by line_number")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engines import mysql_connect
+from engines import execute_sql, mysql_connect
 from loader.profiles import ProfileError, find_profiles_dir, load_target
 from loader.sample import generate
 
@@ -102,7 +102,7 @@ def test_each_load_starts_after_the_last_even_when_the_clock_goes_back(engine, m
     (data / "attendance_day1.csv").write_text(header + "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n")
     wh.load(data)
     audit = wh.relation("raw", "_load_audit")
-    _execute(wh, f"update {audit} set started_at = timestamp '2099-01-01 00:00:00'")
+    execute_sql(wh, f"update {audit} set started_at = timestamp '2099-01-01 00:00:00'")
     (data / "attendance_day2.csv").write_text(header + "AKTU001,R1,2003-01-01,CSE401,2024-02-02,P\n")
     wh.load(data)
     # the second run: day 1 unchanged (2099-…:00.000001), then day 2 (…:00.000002)
@@ -116,24 +116,6 @@ def test_each_load_starts_after_the_last_even_when_the_clock_goes_back(engine, m
     assert str(rows["_loaded_at"].iloc[0]) == "2099-01-01 00:00:00.000002"
 
 
-def _execute(wh, sql: str) -> None:
-    if wh.engine == "duckdb":
-        import duckdb
-
-        con = duckdb.connect(str(wh.duckdb_path))
-        try:
-            con.execute(sql)
-        finally:
-            con.close()
-        return
-    con = mysql_connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_raw_tables_of_older_loaders_lose_the_load_id_column(engine, make_warehouse, tmp_path):
     """Older loaders wrote the load id on every raw row (a row's load is its file and
@@ -144,7 +126,7 @@ def test_raw_tables_of_older_loaders_lose_the_load_id_column(engine, make_wareho
     raw = wh.relation("raw", "attendance")
     before = int(wh.query(f"select count(*) as n from {raw}")["n"][0])
     not_null = "" if engine == "duckdb" else " not null"  # DuckDB adds no constraint here
-    _execute(wh, f"alter table {raw} add column _load_id varchar(36){not_null} default 'old'")
+    execute_sql(wh, f"alter table {raw} add column _load_id varchar(36){not_null} default 'old'")
     assert "_load_id" in set(wh.query(f"select * from {raw} limit 1").columns)
     (tmp_path / "attendance_2024_extra.csv").write_text(
         "college_code,roll_no,dob,course_code,date,status\n"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from engines import file_rejects, last_audit, raw_rows
+
 ENGINES = ("duckdb", "mariadb")
 STUDENT_HEADER = ("roll_no,dob,gender,category,college_code,program_code,admission_year,"
                   "domicile_state,quota,disability_flag")
@@ -22,19 +24,7 @@ def _write(folder: Path, name: str, text: str, encoding: str = "utf-8", newline:
     return path
 
 
-def _rows(wh, table: str, order: str = "_source_line") -> pd.DataFrame:
-    return wh.query(f"select * from {wh.relation('raw', table)} order by {order}")
-
-
-def _audit(wh, file_name: str) -> dict:
-    df = wh.query(f"select * from {wh.relation('raw', '_load_audit')} "
-                  f"where file_name = '{file_name}' order by started_at")
-    return df.iloc[-1].to_dict()
-
-
-def _rejects(wh, file_name: str) -> pd.DataFrame:
-    return wh.query(f"select * from {wh.relation('raw', '_load_rejects')} "
-                    f"where source_file = '{file_name}' order by line_number")
+_rows, _audit, _rejects = raw_rows, last_audit, file_rejects
 
 
 def _reconciled(audit: dict) -> bool:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from engines import execute_sql, file_rejects, last_audit, raw_rows
+
 ENGINES = ("duckdb", "mariadb")
 STUDENT_HEADER = ("roll_no,dob,gender,category,college_code,program_code,admission_year,"
                   "domicile_state,quota,disability_flag")
@@ -30,19 +32,7 @@ def _write_bytes(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def _rows(wh, table: str) -> pd.DataFrame:
-    return wh.query(f"select * from {wh.relation('raw', table)} order by _source_line")
-
-
-def _audit(wh, file_name: str) -> dict:
-    df = wh.query(f"select * from {wh.relation('raw', '_load_audit')} "
-                  f"where file_name = '{file_name}' order by started_at")
-    return df.iloc[-1].to_dict()
-
-
-def _rejects(wh, file_name: str) -> pd.DataFrame:
-    return wh.query(f"select * from {wh.relation('raw', '_load_rejects')} "
-                    f"where source_file = '{file_name}' order by line_number")
+_rows, _audit, _rejects = raw_rows, last_audit, file_rejects
 
 
 def _counts(audit: dict) -> tuple[int, int, int, int]:
@@ -112,8 +102,8 @@ def test_rejects_table_of_an_older_loader_gets_the_new_columns(engine, make_ware
     wh.load(data)
     # what an older loader left: _load_rejects without raw_length / raw_sha256
     rejects = wh.relation("raw", "_load_rejects")
-    _execute(wh, f"alter table {rejects} drop column raw_length")
-    _execute(wh, f"alter table {rejects} drop column raw_sha256")
+    execute_sql(wh, f"alter table {rejects} drop column raw_length")
+    execute_sql(wh, f"alter table {rejects} drop column raw_sha256")
     _write_bytes(data, "attendance_b.csv",
                  f"{ATT_HEADER}\n{_att_line(3)}\n{_att_line(4, 'OD')}\n".encode())
     proc = wh.load(data)
@@ -141,26 +131,6 @@ def test_spark_rejects_table_of_an_older_loader_gets_the_new_columns(make_wareho
     line = _att_line(4, "OD")
     assert list(new.itertuples(index=False, name=None)) == [
         (3, "status", line, len(line), hashlib.sha256(line.encode()).hexdigest())]
-
-
-def _execute(wh, sql: str) -> None:
-    if wh.engine == "duckdb":
-        import duckdb
-
-        con = duckdb.connect(str(wh.duckdb_path))
-        try:
-            con.execute(sql)
-        finally:
-            con.close()
-        return
-    from engines import mysql_connect
-
-    con = mysql_connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        con.close()
 
 
 # --------------------------------------------------------------------------- 2. numbers
