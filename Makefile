@@ -14,7 +14,7 @@ DBT := $(BIN)/dbt
 .PHONY: demo test install load build docs serve-docs clean bench-load bench-build
 .PHONY: install-report report report-test
 .PHONY: install-spark test-spark bench-load-spark
-.PHONY: lint lint-install lint-sql lint-metadata lint-fix docs-test slim-build freshness
+.PHONY: lint lint-install lint-sql lint-metadata lint-structure lint-fix docs-test slim-build freshness
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -89,12 +89,14 @@ clean:
 	rm -rf target logs $(SAMPLE_DIR) aktu_dw.duckdb
 
 # --- lint (docs/lint.md) -------------------------------------------------------------------------
-#   make lint           sqlfluff on every model + dbt-score on the metadata (what CI runs)
+#   make lint           sqlfluff on every model + dbt-score on the metadata + dbt-bouncer on the
+#                       conventions (what CI runs)
 #   make lint-sql SQLFLUFF_PATHS="models/marts/core"   one folder or file
 #   make lint-fix FILES="models/marts/core/dim_students.sql"   let sqlfluff fix what it can
-# Both checks always run; the target fails if either does, after both have reported.
+#   make lint-structure dbt-bouncer alone: folders, name prefixes, layering, descriptions, keys
+# Every check always runs; the target fails if any does, after all have reported.
 LINT_DIR := target/lint
-SQLFLUFF_PATHS ?= $(wildcard models tests analyses snapshots)
+SQLFLUFF_PATHS ?= $(wildcard models tests snapshots)
 SQLFLUFF := $(BIN)/sqlfluff
 
 $(BIN)/.installed-lint: $(BIN)/.installed pyproject.toml constraints.txt
@@ -107,6 +109,7 @@ lint: lint-install profiles.yml
 	@status=0; \
 	$(MAKE) --no-print-directory lint-sql || status=1; \
 	$(MAKE) --no-print-directory lint-metadata || status=1; \
+	$(MAKE) --no-print-directory lint-structure LINT_PARSED=1 || status=1; \
 	if [ $$status -eq 0 ]; then echo "lint: passed"; else echo "lint: FAILED (details above)"; fi; \
 	exit $$status
 
@@ -135,6 +138,19 @@ lint-metadata: lint-install profiles.yml
 	$(BIN)/python -c "$$VARS_DOCUMENTED" || status=1; \
 	exit $$status
 
+# dbt-bouncer checks the conventions of CONTRIBUTING.md (dbt-bouncer.yml) on the manifest
+# lint-metadata parses; run alone, it parses first. It needs Python 3.11+ (pyproject.toml).
+LINT_PARSED ?=
+lint-structure: lint-install profiles.yml
+	@mkdir -p $(LINT_DIR)
+	@echo "lint: dbt-bouncer (rules in dbt-bouncer.yml)"
+	@if [ ! -x $(BIN)/dbt-bouncer ]; then \
+	  echo "lint: FAILED - dbt-bouncer is not installed: it needs Python 3.11+ (make lint-install)"; \
+	  exit 1; fi
+	@if [ -z "$(LINT_PARSED)" ] || [ ! -f $(LINT_DIR)/dbt/manifest.json ]; then \
+	  DBT_TARGET_PATH=$(LINT_DIR)/dbt $(DBT) --quiet parse --no-partial-parse --target $(TARGET); fi
+	@COLUMNS=160 $(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml
+
 # The docs site in a real browser (needs chromium; skipped without it, a failure with CI=true).
 docs-test: install
 	$(BIN)/python -m pytest -q tests/integration/test_docs_site.py
@@ -145,12 +161,14 @@ freshness: install profiles.yml
 
 # Slim CI (.github/workflows/pr.yml): build and test only what changed against the manifest in
 # $(STATE) and everything downstream of it, reading unchanged parents from the relations that
-# manifest describes (--defer). Without a manifest there, everything is built.
+# manifest describes (--defer). Without a manifest there, everything is built. Eager: a test of a
+# changed model runs even when its other side is an unchanged, deferred relation.
 STATE ?= prod-artifacts
 slim-build: install profiles.yml
 	@if [ -f "$(STATE)/manifest.json" ]; then \
 	  echo "slim-build: state:modified+ against $(STATE)/manifest.json"; \
-	  $(DBT) build --target $(TARGET) --select state:modified+ --defer --state $(STATE); \
+	  $(DBT) build --target $(TARGET) --select state:modified+ --defer --state $(STATE) \
+	    --indirect-selection eager; \
 	else \
 	  echo "slim-build: no $(STATE)/manifest.json - building everything"; \
 	  $(DBT) build --target $(TARGET); \

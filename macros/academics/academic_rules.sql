@@ -185,3 +185,10 @@
         and {{ first_date }} >= {{ calendar }}.start_date
         and {{ last_date }} <= {{ calendar }}.end_date
 {%- endmacro %}
+
+{#
+  Spark: Spark's `div` is integral division (bigint), as MySQL's.
+#}
+{% macro spark__academics_ceil_div(numerator, denominator) -%}
+  ((({{ numerator }}) + ({{ denominator }}) - 1) div ({{ denominator }}))
+{%- endmacro %}

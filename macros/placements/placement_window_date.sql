@@ -31,3 +31,10 @@
 {% macro default__placement_window_date(year_expr, month, day) -%}
   {{ exceptions.raise_compiler_error("placement_window_date has no implementation for adapter '" ~ adapter.type() ~ "'; add " ~ adapter.type() ~ "__placement_window_date in macros/placements/placement_window_date.sql") }}
 {%- endmacro %}
+
+{#
+  Spark: make_date takes ints.
+#}
+{% macro spark__placement_window_date(year_expr, month, day) -%}
+  make_date(cast({{ year_expr }} as int), {{ month }}, {{ day }})
+{%- endmacro %}

@@ -1,19 +1,4 @@
 {#
-  Generic tests for the academic rules and their data-quality models.
-#}
-
-{#
-  The model has no rows. The dq_ models list offending rows, so this is their test: configured
-  with severity warn and store_failures, a dirty export warns and leaves its rows in the audit
-  schema instead of stopping the build.
-#}
-{% test academics_has_no_rows(model) %}
-
-select * from {{ model }}
-
-{% endtest %}
-
-{#
   No two rows of the same key have overlapping [from_column, to_column] ranges (null = open end).
   Used on course_mark_schemes: a student's batch must select exactly one marking scheme.
 #}
