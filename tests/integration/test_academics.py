@@ -28,7 +28,7 @@ DQ_MODELS = ("dq_orphan_rows", "dq_unknown_courses", "dq_marks_beyond_maxima",
              "dq_exam_total_mismatches", "dq_attendance_outside_semester")
 # The academic marts and dq_ models with everything upstream, and the programs seed (tested
 # against by the courses seed); with --indirect-selection cautious, no other work's tests.
-BUILD_SELECT = ["programs", "+path:models/marts/academic_rules", *(f"+{m}" for m in DQ_MODELS)]
+BUILD_SELECT = ["programs", *(f"+{m}" for m in MARTS), *(f"+{m}" for m in DQ_MODELS)]
 
 
 # --------------------------------------------------------------------------- crafted data
