@@ -467,7 +467,7 @@ final as (
         {{ as_varchar('scope', 32) }} as scope,
         {{ as_varchar("case when scope = 'overall' then null else scope_value end", 64) }}
             as scope_value,
-        {{ as_boolean(is_small_cell('member_students')) }} as is_suppressed,
+        {{ as_boolean(is_small_cell('member_students')) }} as is_small_cell,
         {{ as_boolean(
             'is_student_count_complementary + is_attendance_complementary'
             ~ ' + is_pass_rate_complementary + is_sgpa_complementary > 0'

@@ -186,7 +186,7 @@ final as (
         {{ as_varchar("case when scope = 'overall' then null else scope_key end", 64) }}
             as scope_value,
         {{ as_boolean(is_small_cell('n_students')) }} as is_small_cell,
-        {{ as_bigint(suppress_small_cell('n_students', 'n_students')) }} as n_students,
+        {{ as_bigint(suppress_small_cell('n_students', 'n_students')) }} as student_count,
         {{ as_bigint(suppress_small_cell('n_pairs', 'n_students')) }} as n_pairs,
         {{ as_double(suppress_small_cell(
             'case when n_pairs >= 2 then pearson_r end', 'n_students')) }} as pearson_r
