@@ -17,6 +17,7 @@ import datetime as dt
 import decimal
 import gzip
 import io
+import json
 import math
 import sys
 import tempfile
@@ -49,16 +50,24 @@ LARGE = Dataset("large", students=3000, seed=7, colleges=8)
 DATASETS = (SAMPLE, LARGE)
 
 
-def guarded_models() -> list[str]:
-    """Every model the guard covers: the .sql files under models/marts and models/quality."""
-    names = {p.stem for d in MODEL_DIRS for p in (PROJECT_DIR / d).rglob("*.sql")}
-    return sorted(names)
+def guarded_models(manifest: Path | None = None) -> list[str]:
+    """Every model the guard covers: the models under models/marts and models/quality that are
+    built as relations (ephemeral steps are compiled into their mart). Read from a build's
+    manifest.json when given, else every .sql file there."""
+    if manifest is None:
+        names = {p.stem for d in MODEL_DIRS for p in (PROJECT_DIR / d).rglob("*.sql")}
+        return sorted(names)
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(n["name"] for n in nodes
+                  if n["resource_type"] == "model"
+                  and n["original_file_path"].startswith(tuple(d + "/" for d in MODEL_DIRS))
+                  and n["config"]["materialized"] != "ephemeral")
 
 
 def canonical(value: object) -> str:
     """One text per value whatever the engine's driver returns (bool vs tinyint, Decimal vs
     float, Timestamp vs date)."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return NULL
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return "1" if value else "0"
@@ -171,11 +180,10 @@ def differences(dataset: str, model: str, frame: pd.DataFrame, limit: int = 5) -
     return found
 
 
-def stale_expected(dataset: str) -> list[str]:
-    """Stored rows of models that no longer exist (a rename or removal left them behind)."""
-    models = set(guarded_models())
+def stale_expected(dataset: str, models: list[str]) -> list[str]:
+    """Stored rows of models no longer guarded (a rename or removal left them behind)."""
     return sorted(p.name[: -len(".csv.gz")] for p in (GUARD_DIR / dataset).glob("*.csv.gz")
-                  if p.name[: -len(".csv.gz")] not in models)
+                  if p.name[: -len(".csv.gz")] not in set(models))
 
 
 def regenerate() -> None:
@@ -193,7 +201,7 @@ def regenerate() -> None:
             wh.dbt("build")
             for old in (GUARD_DIR / ds.name).glob("*.csv.gz"):
                 old.unlink()
-            for model in guarded_models():
+            for model in guarded_models(wh.workdir / "target" / "manifest.json"):
                 path = write_expected(ds.name, model, wh.table("marts", model))
                 print(f"wrote {path.relative_to(PROJECT_DIR)}")
 
