@@ -3,13 +3,9 @@
 -- students or courses are not checked here (dq_orphan_rows, dq_unknown_courses).
 with
 
--- Both sides are `select distinct` (a no-op: source_file and source_line identify an exam row,
--- dim_students has one row per student) so that MariaDB/MySQL materialise them, computing each
--- row's hash once, instead of merging the staging view into the join and hashing the row again
--- for every student it is compared with.
 exam_results as (
 
-    select distinct
+    select {{ aktu_compute_once() }}
         source_file,
         source_line,
         student_hash,
@@ -24,7 +20,7 @@ exam_results as (
 
 students as (
 
-    select distinct
+    select {{ aktu_compute_once() }}
         student_hash,
         admission_year
 

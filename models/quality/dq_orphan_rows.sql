@@ -22,8 +22,7 @@ exam_results as (
 
 ),
 
--- Each row's student looked up in dim_students' unique index (comparing it against a temporary
--- copy of the students took MariaDB about twice as long; docs/benchmarks.md).
+-- Each row's student looked up in dim_students.
 attendance_orphans as (
 
     select
@@ -58,7 +57,7 @@ exam_orphans as (
 
 ),
 
--- The union holds only orphans (MariaDB materialises a union).
+-- The union holds only orphans.
 orphans as (
 
     select * from attendance_orphans

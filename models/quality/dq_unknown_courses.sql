@@ -22,8 +22,7 @@ exam_pairs as (
 
 ),
 
--- Per file kind, the course codes the seed does not know, found before the two are put together
--- (MariaDB would otherwise write every pair of both to a temporary table first).
+-- Per file kind, the course codes the seed does not know, found before the two are put together.
 unknown_in_attendance as (
 
     select

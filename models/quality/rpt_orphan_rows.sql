@@ -76,7 +76,7 @@ final as (
         {{ as_varchar('file_kind', 32) }} as file_kind,
         {{ as_bigint('coalesce(total_rows, 0)') }} as total_rows,
         {{ as_bigint('coalesce(orphan_rows, 0)') }} as orphan_rows,
-        {{ as_double(safe_divide('100 * ' ~ as_double('coalesce(orphan_rows, 0)'), 'total_rows')) }}
+        {{ as_double(percentage('coalesce(orphan_rows, 0)', 'total_rows')) }}
             as orphan_pct
 
     from unioned

@@ -113,8 +113,7 @@ final as (
         {{ as_bigint('duplicate_rows') }} as duplicate_rows,
         {{ as_bigint('offers + duplicate_rows') }} as source_rows,
         {{ as_bigint('students') }} as students,
-        {{ as_double(safe_divide(
-            '100 * ' ~ as_double('offers + duplicate_rows'), 'all_source_rows')) }}
+        {{ as_double(percentage('offers + duplicate_rows', 'all_source_rows')) }}
             as pct_of_source_rows
 
     from joined

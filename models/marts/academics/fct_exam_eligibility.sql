@@ -2,12 +2,6 @@
 -- or detained (macros/academics/academic_rules.sql), and how many further classes, all attended,
 -- would bring the student to the minimum. Every comparison is on whole numbers of classes.
 {{ config(post_hook="{{ aktu_index(['student_hash', 'course_code'], unique=true) }}") }}
-{%- set reaches_band = academics_reaches_pct(
-    'with_course.classes_attended', 'with_course.classes_held', 'bands.min_pct'
-) %}
-{%- set reaches_next_band = academics_reaches_pct(
-    'with_course.classes_attended', 'with_course.classes_held', 'bands.next_min_pct'
-) %}
 with
 
 attendance as (
@@ -69,11 +63,9 @@ banded as (
 
     from with_course
     left join bands
-        on {{ reaches_band }}
-        and (
-            bands.next_min_pct is null
-            or not {{ reaches_next_band }}
-        )
+        on {{ academics_in_band(
+            'with_course.classes_attended', 'with_course.classes_held', 'bands'
+        ) }}
 
 ),
 

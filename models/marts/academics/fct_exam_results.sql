@@ -7,12 +7,6 @@
 {%- set result_status = academics_result_status(
     'external_marks', 'total_marks', 'max_external_marks', 'max_total_marks'
 ) %}
-{%- set reaches_grade = academics_reaches_pct(
-    'judged.total_marks', 'judged.max_total_marks', 'grade_bands.min_pct'
-) %}
-{%- set reaches_next_grade = academics_reaches_pct(
-    'judged.total_marks', 'judged.max_total_marks', 'grade_bands.next_min_pct'
-) %}
 {%- set is_passed = "case when result_status = 'not_graded' then null"
     ~ " else result_status = 'pass' end" %}
 with
@@ -109,11 +103,7 @@ with_grades as (
         on (
             judged.result_status = 'pass'
             and not grade_bands.is_fail_grade
-            and {{ reaches_grade }}
-            and (
-                grade_bands.next_min_pct is null
-                or not {{ reaches_next_grade }}
-            )
+            and {{ academics_in_band('judged.total_marks', 'judged.max_total_marks', 'grade_bands') }}
         )
         or (
             judged.result_status not in ('pass', 'not_graded')
@@ -137,9 +127,9 @@ final as (
         {{ as_bigint('max_internal_marks') }} as max_internal_marks,
         {{ as_bigint('max_external_marks') }} as max_external_marks,
         {{ as_bigint('max_total_marks') }} as max_total_marks,
-        {{ as_double(safe_divide('100 * ' ~ as_double('total_marks'), 'max_total_marks')) }}
+        {{ as_double(percentage('total_marks', 'max_total_marks')) }}
             as total_pct,
-        {{ as_double(safe_divide('100 * ' ~ as_double('external_marks'), 'max_external_marks')) }}
+        {{ as_double(percentage('external_marks', 'max_external_marks')) }}
             as external_pct,
         {{ as_varchar('result_status', 32) }} as result_status,
         {{ as_boolean(is_passed) }} as is_passed,

@@ -19,10 +19,10 @@ graded as (
         semester,
         credits,
         grade_point,
-        case when result_status = 'pass' then 1 else 0 end as passed_flag
+        case when is_passed then 1 else 0 end as passed_flag
 
     from results
-    where result_status <> 'not_graded'
+    where is_graded
 
 ),
 

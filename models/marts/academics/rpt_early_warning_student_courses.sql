@@ -76,7 +76,7 @@ final as (
         {{ as_bigint('classes_needed') }} as classes_needed,
         {{ as_double('internal_marks') }} as internal_marks,
         {{ as_bigint('max_internal_marks') }} as max_internal_marks,
-        {{ as_double(safe_divide('100 * ' ~ as_double('internal_marks'), 'max_internal_marks')) }}
+        {{ as_double(percentage('internal_marks', 'max_internal_marks')) }}
             as internal_pct,
         {{ as_boolean('external_marks is not null') }} as has_end_semester_marks
 
