@@ -103,7 +103,9 @@ with_grades as (
         on (
             judged.result_status = 'pass'
             and not grade_bands.is_fail_grade
-            and {{ academics_in_band('judged.total_marks', 'judged.max_total_marks', 'grade_bands') }}
+            and {{ academics_in_band(
+                'judged.total_marks', 'judged.max_total_marks', 'grade_bands'
+            ) }}
         )
         or (
             judged.result_status not in ('pass', 'not_graded')
