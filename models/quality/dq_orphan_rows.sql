@@ -34,9 +34,8 @@ attendance_orphans as (
         attendance.source_line
 
     from attendance
-    left join students
-        on attendance.student_hash = students.student_hash
-    where students.student_hash is null
+    {{ join_master_students('attendance') }}
+    where {{ is_orphan() }}
 
 ),
 
@@ -51,9 +50,8 @@ exam_orphans as (
         exam_results.source_line
 
     from exam_results
-    left join students
-        on exam_results.student_hash = students.student_hash
-    where students.student_hash is null
+    {{ join_master_students('exam_results') }}
+    where {{ is_orphan() }}
 
 ),
 

@@ -51,12 +51,11 @@ placements as (
     select
         '{{ kind }}' as file_kind,
         sum({{ relation }}.source_rows) as total_rows,
-        sum(case when students.student_hash is null then {{ relation }}.source_rows else 0 end)
+        sum(case when {{ is_orphan() }} then {{ relation }}.source_rows else 0 end)
             as orphan_rows
 
     from {{ relation }}
-    left join students
-        on {{ relation }}.student_hash = students.student_hash
+    {{ join_master_students(relation) }}
 
 ),
 {% endfor %}

@@ -27,9 +27,8 @@ orphan_offers as (
 
     select offers.*
     from offers
-    left join students
-        on offers.student_hash = students.student_hash
-    where students.student_hash is null
+    {{ join_master_students('offers') }}
+    where {{ is_orphan() }}
 
 ),
 
