@@ -58,6 +58,13 @@ serve-docs: docs
 test: install install-report $(if $(filter true 1 yes,$(CI)),install-spark)
 	$(BIN)/python -m pytest
 
+# The mart guard (tests/integration/test_mart_guard.py) compares every mart and quality model
+# with rows stored in tests/integration/guard/; when a change of output is intended, store the
+# new rows (built on DuckDB) and commit them with the change.
+.PHONY: guard-regenerate
+guard-regenerate: install profiles.yml
+	$(BIN)/python tests/integration/mart_guard.py regenerate
+
 # --- the picture report (docs/report.md) -----------------------------------------------------------
 #   make report                       from the marts of $(TARGET) (after make demo / make build)
 #   make report TARGET=mariadb REPORT_VARS="{aktu_academics_min_attendance_pct: 80}"

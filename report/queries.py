@@ -175,11 +175,11 @@ where mod(pair_number, ceil(college_pairs / {int(points_per_college)})) = 0
 
 def correlation_by_college(marts: Marts) -> pd.DataFrame:
     sql = f"""
-select scope_value, is_small_cell, n_students, n_pairs, pearson_r
+select scope_value, is_small_cell, student_count, n_pairs, pearson_r
 from {marts.relation('mart_attendance_marks_correlation')}
 where scope = 'college'
 """
-    return marts.frame(sql, ["college_code", "is_small_cell", "n_students", "n_pairs",
+    return marts.frame(sql, ["college_code", "is_small_cell", "student_count", "n_pairs",
                              "pearson_r"])
 
 

@@ -23,6 +23,20 @@
 {%- endmacro %}
 
 {#
+  The band (a row of `bands`, with columns min_pct and next_min_pct: the lower bound of the next
+  band up, null for the top band) whose [min_pct, next_min_pct) holds value as a percentage of
+  maximum, i.e. the highest band whose lower bound it reaches: a join condition, exact on both
+  sides. Attendance bands (fct_exam_eligibility) and grades (fct_exam_results).
+#}
+{% macro academics_in_band(value, maximum, bands) -%}
+{{ academics_reaches_pct(value, maximum, bands ~ '.min_pct') }}
+            and (
+                {{ bands }}.next_min_pct is null
+                or not {{ academics_reaches_pct(value, maximum, bands ~ '.next_min_pct') }}
+            )
+{%- endmacro %}
+
+{#
   Exam eligibility on attendance: 'eligible' at or above aktu_academics_min_attendance_pct,
   'condonable' within aktu_academics_condonation_margin_pct percentage points below it, else
   'detained'.

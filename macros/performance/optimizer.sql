@@ -42,3 +42,24 @@
 {% macro mariadb__aktu_session_tmp_tables(size) -%}
   {{ mysql__aktu_session_tmp_tables(size) }}
 {%- endmacro %}
+
+{#
+  `select {{ aktu_compute_once() }} ...`: on MySQL/MariaDB `distinct`, a no-op on rows that are
+  unique already, which makes the server materialise the CTE, computing each row (e.g. a view's
+  student_hash) once, instead of merging a view into the join and computing it again for every
+  row it is compared with. Nothing on other engines. Use only where the rows are unique.
+#}
+{% macro aktu_compute_once() -%}
+  {{ return(adapter.dispatch('aktu_compute_once', 'aktu_dw')()) }}
+{%- endmacro %}
+
+{% macro default__aktu_compute_once() -%}
+{%- endmacro %}
+
+{% macro mysql__aktu_compute_once() -%}
+  distinct
+{%- endmacro %}
+
+{% macro mariadb__aktu_compute_once() -%}
+  distinct
+{%- endmacro %}

@@ -9,8 +9,7 @@
         {{ as_boolean(is_small_cell(students)) }} as is_small_cell,
         {{ as_bigint(suppress_small_cell(students, students)) }} as final_year_students,
         {{ as_bigint(suppress_small_cell('students_placed', students)) }} as students_placed,
-        {{ as_double(suppress_small_cell(
-            safe_divide('100 * ' ~ as_double('students_placed'), students), students)) }}
+        {{ as_double(suppress_small_cell(percentage('students_placed', students), students)) }}
             as placement_rate_pct,
         {{ as_double(suppress_small_cell('median_package_lpa', students)) }} as median_package_lpa,
         {{ as_double(suppress_small_cell('mean_package_lpa', students)) }} as mean_package_lpa,

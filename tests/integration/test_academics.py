@@ -28,7 +28,7 @@ DQ_MODELS = ("dq_orphan_rows", "dq_unknown_courses", "dq_marks_beyond_maxima",
              "dq_exam_total_mismatches", "dq_attendance_outside_semester")
 # The academic marts and dq_ models with everything upstream, and the programs seed (tested
 # against by the courses seed); with --indirect-selection cautious, no other work's tests.
-BUILD_SELECT = ["programs", "+path:models/marts/academic_rules", *(f"+{m}" for m in DQ_MODELS)]
+BUILD_SELECT = ["programs", *(f"+{m}" for m in MARTS), *(f"+{m}" for m in DQ_MODELS)]
 
 
 # --------------------------------------------------------------------------- crafted data
@@ -392,7 +392,7 @@ def test_rollup_unsuppressed_group_has_known_figures(wh):
     for key in (("college", "AKTU001"), ("gender", "F"), ("program", "BTECH_EE"),
                 ("course", "EE401")):
         row = rows[key]
-        assert not bool(row["is_suppressed"]), key
+        assert not bool(row["is_small_cell"]), key
         assert not bool(row["has_complementary_suppression"]), key
         assert int(row["student_count"]) == 14, key
         assert _close(row["attendance_pct"], 95.0), key           # (7*36 + 7*40) / 560
@@ -409,7 +409,7 @@ def test_rollup_suppresses_small_groups(wh):
     for key in (("college", "AKTU002"), ("program", "BTECH_ME"), ("course", "ME401"),
                 ("gender", "O"), ("domicile_state", "Bihar"), ("disability", "yes")):
         row = rows[key]
-        assert bool(row["is_suppressed"]), key
+        assert bool(row["is_small_cell"]), key
         assert all(_null(row[f]) for f in figures), key
 
 
@@ -422,7 +422,7 @@ def test_rollup_complementary_suppression(wh):
     for key in (("college", "AKTU003"), ("program", "BTECH_CSE"), ("gender", "M"),
                 ("domicile_state", "UP"), ("disability", "no")):
         row = rows[key]
-        assert not bool(row["is_suppressed"]) and bool(row["has_complementary_suppression"]), key
+        assert not bool(row["is_small_cell"]) and bool(row["has_complementary_suppression"]), key
         assert all(_null(row[f]) for f in figures), key
 
 

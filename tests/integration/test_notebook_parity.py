@@ -90,9 +90,9 @@ def test_pearson_r_per_scope(case, scope, column):
         row = ours.loc[key]
         assert bool(row["is_small_cell"]) == (students < SMALL_CELL), key
         if students < SMALL_CELL:
-            assert all(pd.isna(row[c]) for c in ("n_students", "n_pairs", "pearson_r")), key
+            assert all(pd.isna(row[c]) for c in ("student_count", "n_pairs", "pearson_r")), key
             continue
-        assert (int(row["n_students"]), int(row["n_pairs"])) == (students, n)
+        assert (int(row["student_count"]), int(row["n_pairs"])) == (students, n)
         got = row["pearson_r"]
         if r is None or (isinstance(r, float) and math.isnan(r)):
             assert got is None or pd.isna(got)

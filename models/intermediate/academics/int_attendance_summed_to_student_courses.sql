@@ -4,17 +4,16 @@
 -- pairs they touch; it rebuilds in full instead when that would be wrong - new rows re-send a
 -- class it has counted, a re-export replaced counted rows, or student_hash changed mode or key
 -- (macros/performance/incremental.sql). present_flag is 0/1, so its sum is the classes attended.
+-- No on_schema_change: dbt-mysql ignores it, so a changed column list needs --full-refresh.
 {{
     config(
         materialized='incremental',
         unique_key=['student_hash', 'course_code'],
         incremental_strategy='delete+insert',
         pre_hook=[
-            "{{ aktu_session_tmp_tables('model') }}",
             "{{ reset_if_stale(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) }}"
         ],
         post_hook=[
-            "{{ aktu_session_tmp_tables('default') }}",
             "{{ aktu_index(['student_hash', 'course_code'], unique=true) }}"
         ]
     )
@@ -55,10 +54,8 @@ ranked_by_load as (
 
     select
         attendance.*,
-        row_number() over (
-            partition by college_code, roll_no, dob, course_code, class_date
-            order by loaded_at desc, source_file desc, source_line desc
-        ) as load_recency
+        {{ latest_load_rank(['college_code', 'roll_no', 'dob', 'course_code', 'class_date']) }}
+            as load_recency
 
     from attendance
 

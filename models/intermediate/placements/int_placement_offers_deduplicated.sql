@@ -48,10 +48,8 @@ ranked as (
 
     select
         latest_load.*,
-        row_number() over (
-            partition by student_hash, company_key, role_key, offer_date
-            order by loaded_at desc, source_file desc, source_line desc
-        ) as recency_rank,
+        {{ latest_load_rank(['student_hash', 'company_key', 'role_key', 'offer_date']) }}
+            as recency_rank,
         count(*) over (
             partition by student_hash, company_key, role_key, offer_date
         ) as source_row_count,

@@ -33,7 +33,7 @@ final as (
         {{ as_varchar('course_code', 32) }} as course_code,
         {{ as_bigint('classes_held') }} as classes_held,
         {{ as_bigint('classes_attended') }} as classes_attended,
-        {{ as_double(safe_divide('100 * ' ~ as_double('classes_attended'), 'classes_held')) }}
+        {{ as_double(percentage('classes_attended', 'classes_held')) }}
             as attendance_pct,
         {{ as_date('first_class_date') }} as first_class_date,
         {{ as_date('last_class_date') }} as last_class_date

@@ -14,10 +14,7 @@ ranked as (
 
     select
         students.*,
-        row_number() over (
-            partition by student_hash
-            order by loaded_at desc, source_file desc, source_line desc
-        ) as recency_rank
+        {{ latest_load_rank(['student_hash']) }} as recency_rank
 
     from students
 
