@@ -385,7 +385,8 @@ class DuckDBFileLoad:
         limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
         con.execute(f"set memory_limit = '{REJECTS_MEMORY_LIMIT}'")
         try:
-            con.execute(f'insert into "{self.wh.schema}"."{REJECTS_TABLE}" ({names}) '
+            q = self.wh.dialect.q
+            con.execute(f"insert into {q(self.wh.schema)}.{q(REJECTS_TABLE)} ({names}) "
                         f"select {names} from {csv_source([path], cols)}")
         finally:
             con.execute(f"set memory_limit = '{limit}'")
@@ -592,10 +593,11 @@ class MySQLFileLoad:
 
     def load_data(self, con: Any, path: Path, table: str, columns: list[str], sets: str = "",
                   params: tuple[Any, ...] = ()) -> int:
-        cols = ", ".join(f"`{c}`" for c in columns)
+        q = self.wh.dialect.q
+        cols = ", ".join(q(c) for c in columns)
         with con.cursor() as cur:
             cur.execute(
-                f"load data local infile %s into table `{self.wh.schema}`.`{table}` "
+                f"load data local infile %s into table {q(self.wh.schema)}.{q(table)} "
                 "character set utf8mb4 fields terminated by ',' optionally enclosed by '\"' "
                 f"escaped by '' lines terminated by '\\n' ({cols}){sets}",
                 (str(path),) + params,

@@ -212,7 +212,11 @@ class Warehouse:
 
     def relation(self, layer: str, name: str) -> str:
         q = '"' if self.engine == "duckdb" else "`"
-        return f"{q}{self.schema}_{layer}{q}.{q}{name}{q}"
+
+        def quoted(identifier: str) -> str:  # a test schema name may hold quote characters
+            return q + identifier.replace(q, q + q) + q
+
+        return f"{quoted(f'{self.schema}_{layer}')}.{quoted(name)}"
 
     def query(self, sql: str) -> pd.DataFrame:
         if self.engine == "spark":
@@ -254,7 +258,7 @@ class Warehouse:
                 cur.execute("select schema_name from information_schema.schemata "
                             "where schema_name like %s", (f"{self.schema}\\_%",))
                 for (name,) in cur.fetchall():
-                    cur.execute(f"drop database if exists `{name}`")
+                    cur.execute("drop database if exists `" + name.replace("`", "``") + "`")
         finally:
             con.close()
 

@@ -347,6 +347,28 @@ def test_a_temporary_folder_with_quotes_in_its_name(engine, make_warehouse, tmp_
         assert _count(wh, table) == _rows(paths[kind])
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_schema_name_with_quotes_in_it(engine, tmp_path):
+    """Schema names reach SQL quoted, with their own quote characters doubled: rows and rejects
+    land in the schema asked for."""
+    from conftest import require_engine
+    from engines import Warehouse
+
+    require_engine(engine)
+    wh = Warehouse(engine, tmp_path / "wh", schema=f"t{os.getpid()}q'\"x`y")
+    try:
+        paths = generate(tmp_path / "data", students=20, seed=3)
+        with paths["placements"].open("a", encoding="utf-8") as f:
+            f.write("AKTU001,R1,2001-01-01,X,Y,not-a-number,2024-01-01\n")
+        wh.load(tmp_path / "data")
+        for kind, table in TABLES.items():
+            assert _count(wh, table) == _rows(paths[kind]) - (kind == "placements")
+        rejects = wh.query(f"select column_name from {wh.relation('raw', '_load_rejects')}")
+        assert list(rejects["column_name"]) == ["package_lpa"]
+    finally:
+        wh.drop()
+
+
 # --- 5. a killed loader's staging folders ------------------------------------------------------
 
 @pytest.mark.parametrize("engine", ENGINES)
