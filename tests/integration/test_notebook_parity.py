@@ -176,3 +176,6 @@ def test_dbt_refuses_a_mariadb_profile_without_the_binary_collation(make_warehou
     assert proc.returncode != 0
     assert ("collation is utf8mb4_general_ci, not utf8mb4_bin: add `charset: utf8mb4` and "
             "`collation: utf8mb4_bin` to the mariadb target") in proc.stdout
+    # The check stops the command before any other hook or model runs.
+    assert "raw tables missing" not in proc.stdout, proc.stdout[-3000:]
+    assert "START sql" not in proc.stdout, proc.stdout[-3000:]
