@@ -11,7 +11,7 @@ SAMPLE_SEED ?= 42
 TARGET ?= duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: demo test install load build docs serve-docs clean bench-load bench-build
+.PHONY: demo test install load build docs serve-docs clean bench-load bench-build bench-e2e
 .PHONY: install-report report report-test
 .PHONY: install-spark test-spark bench-load-spark
 .PHONY: lint lint-install lint-sql lint-metadata lint-structure lint-fix docs-test slim-build freshness
@@ -91,6 +91,18 @@ bench-load: install
 BENCH_BUILD_ROWS ?= 1000000
 bench-build: install
 	$(BIN)/python bench/bench_build.py --rows $(BENCH_BUILD_ROWS)
+
+# From the CSVs to the correlation, the notebook against the warehouse (loader + dbt build on
+# DuckDB), alternated (docs/benchmarks.md, "End to end"). Sizes in students: 10000 = 2.4M
+# attendance rows, 50000 = 12M, 100000 = 24M (make bench-e2e E2E_STUDENTS=100000). The exports
+# are generated once per size and seed into E2E_CACHE and reused.
+E2E_STUDENTS ?= 10000 50000
+E2E_SEED ?= 5
+E2E_REPEAT ?= 3
+E2E_CACHE ?= data/bench-e2e
+bench-e2e: install
+	$(BIN)/python bench/bench_e2e.py --students $(E2E_STUDENTS) --seed $(E2E_SEED) \
+	  --repeat $(E2E_REPEAT) --cache $(E2E_CACHE)
 
 clean:
 	rm -rf target logs $(SAMPLE_DIR) aktu_dw.duckdb
