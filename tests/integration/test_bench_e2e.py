@@ -87,3 +87,15 @@ def test_the_exports_are_generated_once_and_reused(tmp_path):
         ["students_master.csv", "attendance_2024_sem.csv", "exam_results_2024_sem.csv",
          "placements_2024.csv"])
     assert not (tmp_path / ".partial-students-2-seed-3").exists()
+
+
+def test_the_command_exits_1_on_a_correlation_mismatch(monkeypatch, tmp_path, capsys):
+    r = 0.35
+    sizes = iter([_size(r, r, rows=2_390_000), _size(r, r + 1e-6)])
+    monkeypatch.setattr(bench_e2e, "warm_partial_parse", lambda env: None)
+    monkeypatch.setattr(bench_e2e, "bench_size", lambda *args: next(sizes))
+    assert bench_e2e.main(["--students", "10000", "50000", "--cache", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "FAILED: the warehouse's overall correlation differs from the notebook's" in err
+    assert out.count("| 2,390,000 | ") == 1 and out.count("| 12,000,000 | ") == 1
+    assert list(tmp_path.iterdir()) == []  # the scratch folder is gone
