@@ -3,9 +3,11 @@
   run) are right only while adding the new rows to what was counted gives what counting everything
   would. Before each incremental run aggregate_stale_reason checks, cheapest first, the three ways
   that breaks, and reset_if_stale (a pre-hook) then empties the aggregate, so the run rebuilds it
-  from all rows; the model reads everything that run (its SQL asks the same question as it
-  compiles). It reads the small audit, the aggregate and the new rows, never the older raw rows:
-  a daily run costs the day, not the semester.
+  from all rows. The model asks once, as it compiles: it reads everything when there is a reason,
+  and writes the verdict into its compiled SQL (stale_check_note), where the pre-hook, rendered
+  after the compilation in the same run, reads it back instead of querying the warehouse again.
+  The check reads the small audit, the aggregate and the new rows, never the older raw rows: a
+  daily run costs the day, not the semester.
 
   1. student_hash changed mode or key (macros/privacy/hash_fingerprint.sql): the kept rows hold
      pseudonyms nothing else uses any more.
@@ -21,16 +23,50 @@
      cheaper to get right than a per-record correction.
 
     pre_hook="{{ reset_if_stale(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) }}"
+    ...
+    {%- set stale = aggregate_stale_reason(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) %}
+    {{ stale_check_note(stale) }}
 
   The aggregate has the columns source_row_count, last_loaded_at (the watermark) and
   student_hash_fingerprint.
 #}
 {% macro reset_if_stale(file_loads, file_kind, resent_check) -%}
-  {%- set reason = aggregate_stale_reason(file_loads, file_kind, resent_check) -%}
+  {%- set reason = compiled_stale_reason(file_loads, file_kind, resent_check) -%}
   {%- if reason -%}
     {{ log(this ~ ": " ~ reason ~ ": rebuilding it in full", info=true) }}
     {{ empty_table(this) }}
   {%- endif -%}
+{%- endmacro %}
+
+{#
+  The verdict of aggregate_stale_reason as one SQL comment line of the model's compiled SQL, on
+  incremental runs: "-- aktu_dw stale check: none" or "-- aktu_dw stale check: <reason>".
+#}
+{% macro stale_check_note(reason) -%}
+  {%- if execute and is_incremental() -%}
+    -- {{ stale_check_note_prefix() }}{{ (reason or 'none') | replace('\n', ' ') }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro stale_check_note_prefix() -%}
+  {{ return('aktu_dw stale check: ') }}
+{%- endmacro %}
+
+{#
+  The pre-hook's verdict: the note the model's compiled SQL carries (compiled this run, just
+  before the hook renders), so the warehouse is asked once a run. A model without the note is
+  checked again here, so the pre-hook stays right on any incremental aggregate.
+#}
+{% macro compiled_stale_reason(file_loads, file_kind, resent_check) -%}
+  {%- if not (execute and is_incremental()) -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set prefix = '-- ' ~ stale_check_note_prefix() -%}
+  {%- for line in (model.get('compiled_code') or '').splitlines() if line.strip().startswith(prefix) -%}
+    {%- set verdict = line.strip()[prefix | length:] -%}
+    {{ return(none if verdict == 'none' else verdict) }}
+  {%- endfor -%}
+  {{ return(aggregate_stale_reason(file_loads, file_kind, resent_check)) }}
 {%- endmacro %}
 
 {# Why topping the aggregate up would be wrong on this run, as a sentence; none when it is right. #}

@@ -81,6 +81,43 @@ def test_re_exported_day_resets_the_aggregate(engine, make_warehouse, tmp_path):
     _assert_same(daily, full)
 
 
+# The first query aggregate_stale_reason sends: the aggregate's row count, fingerprints, watermark.
+STALE_CHECK_QUERY = "min(student_hash_fingerprint), max(student_hash_fingerprint)"
+
+
+def _stale_checks_in_last_run(wh) -> int:
+    """How often the last dbt command read the aggregate's state (its debug log, this run only)."""
+    log = (wh.workdir / "logs" / "dbt.log").read_text()
+    last_run = log[log.rindex("Running with dbt="):]
+    return last_run.count(STALE_CHECK_QUERY)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stale_check_asks_the_warehouse_once_a_run(engine, make_warehouse, tmp_path):
+    """The model decides as it compiles and its pre-hook reads that verdict back from the
+    compiled SQL: one read of the aggregate's state a run, whether it tops up or rebuilds."""
+    base, later_days = _days(tmp_path)
+    wh = make_warehouse(engine)
+    wh.load(base)
+    wh.dbt("build", *SELECT)
+    assert _stale_checks_in_last_run(wh) == 0  # a full build asks nothing
+    shutil.copy(later_days[0], base / later_days[0].name)
+    wh.load(base)
+    topped_up = wh.dbt("build", *SELECT)
+    assert "rebuilding it in full" not in topped_up.stdout
+    assert _stale_checks_in_last_run(wh) == 1
+    # A corrected re-export of the day just counted: stale, and still asked once.
+    corrected = base / later_days[0].name
+    header, *rows = corrected.read_text().splitlines()
+    corrected.write_text("\n".join([header, *rows[1:]]) + "\n")
+    wh.load(base)
+    rebuilt = wh.dbt("build", *SELECT)
+    assert "rebuilding it in full" in rebuilt.stdout
+    assert _stale_checks_in_last_run(wh) == 1
+    full = _full(make_warehouse, engine, base)
+    _assert_same(wh, full)
+
+
 def test_daily_selector_is_what_attendance_feeds_less_the_full_scans(make_warehouse):
     """`dbt build --selector daily` (selectors.yml): the models downstream of the attendance
     source, without those tagged full_scan; nothing that attendance does not feed."""

@@ -18,12 +18,12 @@
         ]
     )
 }}
-{#- Decided once as the model compiles; the pre-hook repeats the same checks and empties the
-    table when this says why. -#}
+{#- Decided once a run, as the model compiles; the note carries the verdict to the pre-hook,
+    which empties the table when it gives a reason. -#}
 {%- set stale = aggregate_stale_reason(
     ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) -%}
 {%- set top_up = is_incremental() and not stale %}
-
+{{ stale_check_note(stale) }}
 with
 
 attendance as (
