@@ -4,10 +4,11 @@
 
   DuckDB and Spark have corr(). MySQL and MariaDB have none: they get r from centred sums,
   sum((x - mean x)(y - mean y)) / sqrt(sum((x - mean x)^2) * ...), which needs each pair's group
-  means (x_mean, y_mean: e.g. avg(x) over (partition by <group>) in a CTE before the grouped
-  query) and avoids the cancellation of sum(x*x) - n*mean(x)^2. Engines with corr() ignore them.
+  means (x_mean, y_mean: e.g. a grouped query of avg(x), avg(y) per group joined to the pairs,
+  cheaper on MariaDB than avg(x) over (partition by <group>), which sorts every pair) and avoids
+  the cancellation of sum(x*x) - n*mean(x)^2. Engines with corr() ignore them.
 
-    {{ corr('x', 'y', 'college_x_mean', 'college_y_mean') }} as pearson_r
+    {{ corr('pairs.x', 'pairs.y', 'college_means.x_mean', 'college_means.y_mean') }} as pearson_r
 #}
 {% macro corr(x, y, x_mean, y_mean) -%}
   {{ return(adapter.dispatch('corr', 'aktu_dw')(x, y, x_mean, y_mean)) }}

@@ -3,32 +3,39 @@
 -- students: college, roll_no, dob) another file of the same kind also sent. One row per such row,
 -- with how many files sent its key, whether it is the one counted (its latest load) and whether
 -- the files disagree on the values. The models count each key once, from its latest load.
+-- Attendance keys are grouped only in the loads that may share one (macros/latest_load.sql,
+-- loads_overlapping_in_dates): grouping all of its rows by key cost MariaDB a temporary table
+-- of every row.
 {% set kinds = {
     'attendance': {
         'relation': 'stg_aktu__attendance',
         'course_code': 'course_code', 'class_date': 'class_date',
         'company_name': none, 'offer_date': none,
         'keys': ['course_code', 'class_date'],
-        'values': ['attendance_status']},
+        'values': ['attendance_status'],
+        'load_date': 'class_date'},
     'exam_results': {
         'relation': 'stg_aktu__exam_results',
         'course_code': 'course_code', 'class_date': none,
         'company_name': none, 'offer_date': none,
         'keys': ['course_code', "''"],
-        'values': ['internal_marks', 'external_marks', 'total_marks']},
+        'values': ['internal_marks', 'external_marks', 'total_marks'],
+        'load_date': none},
     'placements': {
         'relation': 'stg_aktu__placements',
         'course_code': none, 'class_date': none,
         'company_name': 'company_name', 'offer_date': 'offer_date',
         'keys': ['lower(company_name)', "coalesce(" ~ as_varchar('offer_date', 10) ~ ", '')"],
-        'values': ["lower(coalesce(job_role, ''))", 'package_lpa']},
+        'values': ["lower(coalesce(job_role, ''))", 'package_lpa'],
+        'load_date': none},
     'students': {
         'relation': 'stg_aktu__students',
         'course_code': none, 'class_date': none,
         'company_name': none, 'offer_date': none,
         'keys': ["''", "''"],
         'values': ['gender', 'category', 'program_code', 'admission_year', 'domicile_state',
-                   'quota', 'has_disability']}
+                   'quota', 'has_disability'],
+        'load_date': none}
 } %}
 
 with
@@ -57,6 +64,27 @@ with
 
 ),
 
+{% if spec['load_date'] %}
+{{ kind }}_overlapping_loads as (
+
+    {{ loads_overlapping_in_dates(kind ~ '_rows', spec['load_date']) }}
+
+),
+
+-- Materialised first on MySQL/MariaDB (aktu_compute_once: the rows are unique, each has its
+-- file and line), so that the key's grouping sorts these rows, not every row before the join.
+{{ kind }}_candidates as (
+
+    select {{ aktu_compute_once() }} {{ kind }}_rows.*
+
+    from {{ kind }}_rows
+    inner join {{ kind }}_overlapping_loads
+        on {{ kind }}_rows.loaded_at = {{ kind }}_overlapping_loads.loaded_at
+        and {{ kind }}_rows.college_code = {{ kind }}_overlapping_loads.college_code
+
+),
+
+{% endif %}
 -- Keys of more than one file; a value differs when its min and max differ or it is null in some
 -- files only.
 {{ kind }}_repeated as (
@@ -77,7 +105,7 @@ with
             else 0
         end as has_differing_values
 
-    from {{ kind }}_rows
+    from {{ kind }}_{{ 'candidates' if spec['load_date'] else 'rows' }}
     group by college_code, roll_no, dob, key_1, key_2
     having count(distinct source_file) > 1
 

@@ -47,36 +47,95 @@ attendance as (
 
 ),
 
--- A class sent in several files (a resend, overlapping exports): the latest load's row is the
--- one counted. Loads are strictly ordered and hold one row per class each; the file and line
--- only make the order total.
-ranked_by_load as (
+-- A class sent in several files (a resend, an overlapping export) counts once, as its latest load
+-- has it. Only the rows of loads that may share a class are ranked (nearly always none): a window
+-- over every row would cost MySQL/MariaDB a sort of them all.
+overlapping_loads as (
 
-    select
-        attendance.*,
-        {{ latest_load_rank(['college_code', 'roll_no', 'dob', 'course_code', 'class_date']) }}
-            as load_recency
-
-    from attendance
+    {{ loads_overlapping_in_dates('attendance', 'class_date') }}
 
 ),
 
-summed_by_export_key as (
+rows_of_overlapping_loads as (
+
+    select attendance.*
+
+    from attendance
+    inner join overlapping_loads
+        on attendance.loaded_at = overlapping_loads.loaded_at
+        and attendance.college_code = overlapping_loads.college_code
+
+),
+
+ranked_by_load as (
+
+    select
+        rows_of_overlapping_loads.*,
+        {{ latest_load_rank(['college_code', 'roll_no', 'dob', 'course_code', 'class_date']) }}
+            as load_recency
+
+    from rows_of_overlapping_loads
+
+),
+
+-- Rows a later load sent again: read, not counted.
+superseded_by_export_key as (
 
     select
         college_code,
         roll_no,
         dob,
         course_code,
-        sum(case when load_recency = 1 then 1 else 0 end) as classes_held,
-        sum(case when load_recency = 1 then present_flag else 0 end) as classes_attended,
+        sum(present_flag) as superseded_present
+
+    from ranked_by_load
+    where load_recency > 1
+    group by college_code, roll_no, dob, course_code
+
+),
+
+-- Per export key, every row read: a class counts once however many loads sent it, and the rows
+-- a later load sent again are taken off the present ones.
+read_by_export_key as (
+
+    select
+        college_code,
+        roll_no,
+        dob,
+        course_code,
+        count(distinct class_date) as classes_held,
+        sum(present_flag) as present_rows,
         count(*) as source_row_count,
         min(class_date) as first_class_date,
         max(class_date) as last_class_date,
         max(loaded_at) as last_loaded_at
 
-    from ranked_by_load
+    from attendance
     group by college_code, roll_no, dob, course_code
+
+),
+
+summed_by_export_key as (
+
+    select
+        read_by_export_key.college_code,
+        read_by_export_key.roll_no,
+        read_by_export_key.dob,
+        read_by_export_key.course_code,
+        read_by_export_key.classes_held,
+        read_by_export_key.present_rows
+        - coalesce(superseded_by_export_key.superseded_present, 0) as classes_attended,
+        read_by_export_key.source_row_count,
+        read_by_export_key.first_class_date,
+        read_by_export_key.last_class_date,
+        read_by_export_key.last_loaded_at
+
+    from read_by_export_key
+    left join superseded_by_export_key
+        on read_by_export_key.college_code = superseded_by_export_key.college_code
+        and read_by_export_key.roll_no = superseded_by_export_key.roll_no
+        and read_by_export_key.dob = superseded_by_export_key.dob
+        and read_by_export_key.course_code = superseded_by_export_key.course_code
 
 ),
 

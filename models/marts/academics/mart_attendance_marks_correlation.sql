@@ -1,8 +1,10 @@
 -- Pearson r between attendance % and total marks over (student, course) pairs having both,
 -- overall and by college, program and course: one grouped query per scope, unioned. r comes
 -- from the corr macro (macros/statistics.sql), which on MySQL/MariaDB centres each pair on its
--- group's means (pairs_with_means). A group of fewer than var('aktu_small_cell_min_students')
--- students shows no figures (macros/small_cells.sql).
+-- group's means: each scope's means are a grouped query joined to the pairs by the group's key
+-- (never null: dim_students' and the loader's not-null rules), cheaper on MariaDB than window
+-- averages, which sort every pair once per scope. A group of fewer than
+-- var('aktu_small_cell_min_students') students shows no figures (macros/small_cells.sql).
 with
 
 performance as (
@@ -35,20 +37,51 @@ pairs as (
 
 ),
 
-pairs_with_means as (
+-- Each scope's group means of x and y: the corr macro centres the pairs on them on MySQL/MariaDB;
+-- engines with corr() ignore them.
+overall_means as (
 
     select
-        pairs.*,
-        avg(x) over () as overall_x_mean,
-        avg(y) over () as overall_y_mean,
-        avg(x) over (partition by college_code) as college_x_mean,
-        avg(y) over (partition by college_code) as college_y_mean,
-        avg(x) over (partition by program_code) as program_x_mean,
-        avg(y) over (partition by program_code) as program_y_mean,
-        avg(x) over (partition by course_code) as course_x_mean,
-        avg(y) over (partition by course_code) as course_y_mean
+        avg(x) as x_mean,
+        avg(y) as y_mean
 
     from pairs
+
+),
+
+college_means as (
+
+    select
+        college_code,
+        avg(x) as x_mean,
+        avg(y) as y_mean
+
+    from pairs
+    group by college_code
+
+),
+
+program_means as (
+
+    select
+        program_code,
+        avg(x) as x_mean,
+        avg(y) as y_mean
+
+    from pairs
+    group by program_code
+
+),
+
+course_means as (
+
+    select
+        course_code,
+        avg(x) as x_mean,
+        avg(y) as y_mean
+
+    from pairs
+    group by course_code
 
 ),
 
@@ -57,11 +90,13 @@ overall as (
     select
         'overall' as scope,
         {{ as_varchar('null', 64) }} as scope_value,
-        count(distinct student_hash) as student_count,
+        count(distinct pairs.student_hash) as student_count,
         count(*) as n_pairs,
-        {{ corr('x', 'y', 'overall_x_mean', 'overall_y_mean') }} as pearson_r
+        {{ corr('pairs.x', 'pairs.y', 'overall_means.x_mean', 'overall_means.y_mean') }}
+            as pearson_r
 
-    from pairs_with_means
+    from pairs
+    cross join overall_means
     having count(*) > 0
 
 ),
@@ -70,13 +105,16 @@ by_college as (
 
     select
         'college' as scope,
-        college_code as scope_value,
-        count(distinct student_hash) as student_count,
+        pairs.college_code as scope_value,
+        count(distinct pairs.student_hash) as student_count,
         count(*) as n_pairs,
-        {{ corr('x', 'y', 'college_x_mean', 'college_y_mean') }} as pearson_r
+        {{ corr('pairs.x', 'pairs.y', 'college_means.x_mean', 'college_means.y_mean') }}
+            as pearson_r
 
-    from pairs_with_means
-    group by college_code
+    from pairs
+    inner join college_means
+        on pairs.college_code = college_means.college_code
+    group by pairs.college_code
 
 ),
 
@@ -84,13 +122,16 @@ by_program as (
 
     select
         'program' as scope,
-        program_code as scope_value,
-        count(distinct student_hash) as student_count,
+        pairs.program_code as scope_value,
+        count(distinct pairs.student_hash) as student_count,
         count(*) as n_pairs,
-        {{ corr('x', 'y', 'program_x_mean', 'program_y_mean') }} as pearson_r
+        {{ corr('pairs.x', 'pairs.y', 'program_means.x_mean', 'program_means.y_mean') }}
+            as pearson_r
 
-    from pairs_with_means
-    group by program_code
+    from pairs
+    inner join program_means
+        on pairs.program_code = program_means.program_code
+    group by pairs.program_code
 
 ),
 
@@ -98,13 +139,16 @@ by_course as (
 
     select
         'course' as scope,
-        course_code as scope_value,
-        count(distinct student_hash) as student_count,
+        pairs.course_code as scope_value,
+        count(distinct pairs.student_hash) as student_count,
         count(*) as n_pairs,
-        {{ corr('x', 'y', 'course_x_mean', 'course_y_mean') }} as pearson_r
+        {{ corr('pairs.x', 'pairs.y', 'course_means.x_mean', 'course_means.y_mean') }}
+            as pearson_r
 
-    from pairs_with_means
-    group by course_code
+    from pairs
+    inner join course_means
+        on pairs.course_code = course_means.course_code
+    group by pairs.course_code
 
 ),
 
