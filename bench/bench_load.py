@@ -314,13 +314,15 @@ def main() -> int:
     parser.add_argument("--csv", type=Path,
                         help="take the first --rows rows of this attendance export")
     parser.add_argument("--per-row", action="store_true",
-                        help="DuckDB: also the loader with its native path off, against the bare read")
+                        help="DuckDB: also the loader with its native path off (AKTU_LOADER_NATIVE=0)")
+    parser.add_argument("--schema-prefix", default="bench",
+                        help="MariaDB: the start of the bench's schema names (a shared server)")
     args = parser.parse_args()
     on_mariadb = args.engine in ("all", "mariadb")
     on_duckdb = args.engine in ("all", "duckdb")
 
     work = Path(tempfile.mkdtemp(prefix="aktu-bench-"))
-    schema = f"bench{uuid.uuid4().hex[:8]}"
+    schema = f"{args.schema_prefix}{uuid.uuid4().hex[:8]}"
     try:
         if args.csv is None:
             source = generate(work / "gen", students=max(1, args.rows // 239), seed=7)["attendance"]

@@ -26,6 +26,12 @@ def _attendance(awkward: str | None, bom: bool = False, last_newline: bool = Tru
     return (text + ("\n" if last_newline else "")).encode("utf-8")
 
 
+def _invalid_utf8() -> bytes:
+    """An attendance file whose one line holds a byte UTF-8 cannot decode."""
+    return _attendance("AKTU001,R\xff,2003-01-01,CSE401,2024-02-01,P").replace(
+        "\xff".encode(), b"\xff")
+
+
 # Files every native/per-row comparison loads: each fast-path case as its own attendance file,
 # and the contracts' awkward students, exams and placements.
 def _folder(tmp_path):
@@ -36,8 +42,7 @@ def _folder(tmp_path):
     (data / "attendance_bom.csv").write_bytes(_attendance(None, bom=True))
     (data / "attendance_no_last_newline.csv").write_bytes(_attendance(None, last_newline=False))
     (data / "attendance_header_only.csv").write_bytes((ATT_HEADER + "\n").encode())
-    (data / "attendance_invalid_utf8.csv").write_bytes(
-        _attendance("AKTU001,R\xff,2003-01-01,CSE401,2024-02-01,P").replace("\xff".encode(), b"\xff"))
+    (data / "attendance_invalid_utf8.csv").write_bytes(_invalid_utf8())
     (data / "attendance_dups.csv").write_bytes(
         f"{ATT_HEADER}\n"
         "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"   # 2
@@ -163,9 +168,20 @@ def test_which_files_the_native_path_takes(case, tmp_path):
 def test_a_file_the_reader_refuses_falls_back_whole(tmp_path):
     """An undecodable byte passes the byte scan; DuckDB's reader refuses it and nothing is kept."""
     path = tmp_path / "attendance_x.csv"
-    path.write_bytes(_attendance("AKTU001,R\xff,2003-01-01,CSE401,2024-02-01,P")
-                     .replace("\xff".encode(), b"\xff"))
+    path.write_bytes(_invalid_utf8())
     con = duckdb.connect()
     assert data_lines(kind_for(path), path, "utf-8-sig") == ROWS
     assert NativeFile.stage(con, kind_for(path), path, "utf-8-sig") is None
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+
+
+def test_the_switch_sends_files_to_the_per_row_path(monkeypatch):
+    """AKTU_LOADER_NATIVE=0 is what makes the comparisons above compare two paths."""
+    from loader import native
+
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "0")
+    assert not native.enabled()
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "1")
+    assert native.enabled()
+    monkeypatch.delenv("AKTU_LOADER_NATIVE")
+    assert native.enabled()  # on by default
