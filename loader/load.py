@@ -199,17 +199,6 @@ def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _native_first(warehouse: Warehouse) -> bool:
-    """Whether files go to the native path first: then the parsing children's fork server
-    starts only for a file that falls back, and its preloaded modules take no memory or CPU
-    beside a native load."""
-    if not isinstance(warehouse, DuckDBWarehouse):
-        return False
-    from loader.native import enabled
-
-    return enabled()
-
-
 def _stage_natively(warehouse: Warehouse, kind: FileKind, path: Path,
                     encoding: str) -> "NativeFile | None":
     """The file in DuckDB's hands when the warehouse is DuckDB and the file qualifies."""
@@ -317,8 +306,7 @@ def load_folder(warehouse: Warehouse, data_dir: Path, say: Callable[[str], None]
     if stale:
         say(f"removed {len(stale)} staging folder(s) that stopped loaders left in "
             f"{stale[0].parent}")
-    if not _native_first(warehouse):
-        start_parse_server()
+    start_parse_server()
     warehouse.ensure_raw_tables()
     results = [load_file(warehouse, path, kind, chunk_rows, progress, max_shrink)
                for path, kind in matched]
