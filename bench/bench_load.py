@@ -5,7 +5,9 @@ One run, same machine, same file: generates N attendance rows (default 1M), then
   2. this loader into MariaDB/MySQL (validation, normalisation, audit, duplicate check included),
   3. pandas read_csv + to_sql: the notebook's own call (its table, if_exists='replace', all rows
      at once) and a chunked append into the bare table,
-  4. DuckDB: a bare INSERT ... FROM read_csv of the file, and this loader into DuckDB,
+  4. DuckDB: a bare CREATE TABLE ... AS SELECT from read_csv (all varchar) of the file, and this
+     loader into DuckDB (with --per-row also the loader with its native path off,
+     AKTU_LOADER_NATIVE=0, against the same bare read),
   5. with --spark (the spark extra and Java 17): a local Spark (the profile's `spark` target):
      its start-up alone, a bare CREATE TABLE ... USING parquet AS SELECT from Spark's CSV reader,
      and this loader into Spark; every Spark figure includes the JVM's start-up,
@@ -16,6 +18,10 @@ server runs on this machine, the server's CPU seconds for the bare load and for 
 Numbers depend on the machine and its load: compare the ratios, which are measured in the same run.
 
     python bench/bench_load.py [--rows 1000000] [--repeat 3] [--skip-to-sql] [--memory-check] [--spark]
+                               [--engine all|mariadb|duckdb] [--csv ATTENDANCE.csv] [--per-row]
+
+`--engine duckdb` runs only the DuckDB pair (no server needed); `--csv` takes the first --rows
+rows of an existing attendance export instead of generating one.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ DB = {k: os.environ.get(f"AKTU_DB_{k.upper()}", d) for k, d in
 
 NOTEBOOK_TO_SQL = "MariaDB pandas to_sql, the notebook's call"
 CHUNKED_TO_SQL = "MariaDB pandas to_sql, chunks into bare table"
+DUCKDB_BARE = "DuckDB bare CTAS from read_csv (varchar)"
+DUCKDB_OURS = "DuckDB this loader"
+DUCKDB_PER_ROW = "DuckDB this loader, per-row path"
 
 
 def _tree_rss_mb(pid: int) -> float:
@@ -227,6 +236,69 @@ def spark_results(work: Path, csv_path: Path, data: Path, schema: str,
     return results
 
 
+def mariadb_results(args: argparse.Namespace, work: Path, csv_path: Path,
+                    schema: str, rows: int, env: dict[str, str], load_ours: list[str],
+                    results: list[tuple[str, float, float]], spreads: dict[str, list[float]],
+                    server_cpu: dict[str, list[float]]) -> None:
+    """The MariaDB/MySQL steps: bare LOAD DATA against this loader, the memory check, to_sql."""
+    bare = (f"create table `{schema}`.bare (college_code varchar(32), roll_no varchar(64), "
+            "dob date, course_code varchar(32), `date` date, status char(1)) "
+            "engine=InnoDB default charset=utf8mb4")
+    mysql(f"create database `{schema}` character set utf8mb4 collate utf8mb4_bin")
+    load_bare = python_snippet(connect_snippet() + textwrap.dedent(f"""
+        cur.execute("load data local infile '{csv_path}' into table `{schema}`.bare "
+                    "character set utf8mb4 fields terminated by ',' optionally enclosed by '\\"' "
+                    "escaped by '' lines terminated by '\\\\n' ignore 1 lines")
+        assert cur.rowcount == {rows}, cur.rowcount
+        """))
+
+    def with_server_cpu(name: str,
+                        step: Callable[[], tuple[float, float]]) -> tuple[float, float]:
+        before = server_cpu_seconds()
+        result = step()
+        after = server_cpu_seconds()
+        if before is not None and after is not None:
+            server_cpu[name].append(after - before)
+        return result
+
+    def bare_step() -> tuple[float, float]:
+        mysql(f"drop table if exists `{schema}`.bare")
+        mysql(bare)
+        settle()
+        return with_server_cpu("bare", lambda: measure(load_bare))
+
+    def our_step() -> tuple[float, float]:
+        mysql(f"drop database if exists `{schema}_raw`")
+        settle()
+        return with_server_cpu("loader", lambda: measure(load_ours, env))
+
+    results += alternated(("MariaDB raw LOAD DATA LOCAL (bare table)", bare_step),
+                          ("MariaDB this loader", our_step), args.repeat, spreads)
+    if args.memory_check:
+        quarter = work / "quarter"
+        quarter.mkdir()
+        with csv_path.open() as src, (quarter / "attendance_q.csv").open("w") as out:
+            for i, line in enumerate(src):
+                if i > rows // 4:
+                    break
+                out.write(line)
+        q_env = loader_env(schema + "q", work / "q.duckdb", work)
+        seconds, peak = measure([sys.executable, "-m", "loader", "load", str(quarter),
+                                 "--target", "mariadb", "--no-progress"], q_env)
+        mysql(f"drop database if exists `{schema}q_raw`")
+        print(f"memory check: a quarter of the file peaks at {peak:.0f} MB", file=sys.stderr)
+    if not args.skip_to_sql:
+        # The notebook's own call (starter_etl_notebook, "Load to MySQL"): a table of its own,
+        # replaced, every row in one to_sql.
+        settle()
+        results.append((NOTEBOOK_TO_SQL, *measure(to_sql_snippet(csv_path, schema))))
+        # A kinder variant: the bare typed table, in chunks of 10,000 rows.
+        mysql(f"truncate table `{schema}`.bare")
+        settle()
+        results.append((CHUNKED_TO_SQL, *measure(to_sql_snippet(
+            csv_path, schema, table="bare", if_exists="append", chunksize=10000))))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -237,16 +309,29 @@ def main() -> int:
                         help="run each bare/loader pair this many times, alternated (medians)")
     parser.add_argument("--spark", action="store_true",
                         help="also measure a local Spark (pip install -e '.[spark]', Java 17)")
+    parser.add_argument("--engine", choices=("all", "mariadb", "duckdb"), default="all",
+                        help="which engines' pairs to run (default: all)")
+    parser.add_argument("--csv", type=Path,
+                        help="take the first --rows rows of this attendance export")
+    parser.add_argument("--per-row", action="store_true",
+                        help="DuckDB: also the loader with its native path off (AKTU_LOADER_NATIVE=0)")
+    parser.add_argument("--schema-prefix", default="bench",
+                        help="MariaDB: the start of the bench's schema names (a shared server)")
     args = parser.parse_args()
+    on_mariadb = args.engine in ("all", "mariadb")
+    on_duckdb = args.engine in ("all", "duckdb")
 
     work = Path(tempfile.mkdtemp(prefix="aktu-bench-"))
-    schema = f"bench{uuid.uuid4().hex[:8]}"
+    schema = f"{args.schema_prefix}{uuid.uuid4().hex[:8]}"
     try:
-        gen = generate(work / "gen", students=max(1, args.rows // 239), seed=7)
+        if args.csv is None:
+            source = generate(work / "gen", students=max(1, args.rows // 239), seed=7)["attendance"]
+        else:
+            source = args.csv
         data = work / "data"
         data.mkdir()
         csv_path = data / "attendance_bench.csv"
-        with gen["attendance"].open() as src, csv_path.open("w") as out:
+        with source.open() as src, csv_path.open("w") as out:
             for i, line in enumerate(src):
                 if i > args.rows:
                     break
@@ -259,86 +344,52 @@ def main() -> int:
         spreads: dict[str, list[float]] = {}
         print(f"file: {rows:,} attendance rows, {size_mb:.0f} MB; schema {schema}", file=sys.stderr)
 
-        bare = (f"create table `{schema}`.bare (college_code varchar(32), roll_no varchar(64), "
-                "dob date, course_code varchar(32), `date` date, status char(1)) "
-                "engine=InnoDB default charset=utf8mb4")
-        mysql(f"create database `{schema}` character set utf8mb4 collate utf8mb4_bin")
-        load_bare = python_snippet(connect_snippet() + textwrap.dedent(f"""
-            cur.execute("load data local infile '{csv_path}' into table `{schema}`.bare "
-                        "character set utf8mb4 fields terminated by ',' optionally enclosed by '\\"' "
-                        "escaped by '' lines terminated by '\\\\n' ignore 1 lines")
-            assert cur.rowcount == {rows}, cur.rowcount
-            """))
         load_ours = [sys.executable, "-m", "loader", "load", str(data), "--target", "mariadb",
                      "--no-progress"]
-
         server_cpu: dict[str, list[float]] = {"bare": [], "loader": []}
-
-        def with_server_cpu(name: str,
-                            step: Callable[[], tuple[float, float]]) -> tuple[float, float]:
-            before = server_cpu_seconds()
-            result = step()
-            after = server_cpu_seconds()
-            if before is not None and after is not None:
-                server_cpu[name].append(after - before)
-            return result
-
-        def bare_step() -> tuple[float, float]:
-            mysql(f"drop table if exists `{schema}`.bare")
-            mysql(bare)
-            settle()
-            return with_server_cpu("bare", lambda: measure(load_bare))
-
-        def our_step() -> tuple[float, float]:
-            mysql(f"drop database if exists `{schema}_raw`")
-            settle()
-            return with_server_cpu("loader", lambda: measure(load_ours, env))
-
-        results += alternated(("MariaDB raw LOAD DATA LOCAL (bare table)", bare_step),
-                              ("MariaDB this loader", our_step), args.repeat, spreads)
-        if args.memory_check:
-            quarter = work / "quarter"
-            quarter.mkdir()
-            with csv_path.open() as src, (quarter / "attendance_q.csv").open("w") as out:
-                for i, line in enumerate(src):
-                    if i > rows // 4:
-                        break
-                    out.write(line)
-            q_env = loader_env(schema + "q", work / "q.duckdb", work)
-            seconds, peak = measure([sys.executable, "-m", "loader", "load", str(quarter),
-                                     "--target", "mariadb", "--no-progress"], q_env)
-            mysql(f"drop database if exists `{schema}q_raw`")
-            print(f"memory check: a quarter of the file peaks at {peak:.0f} MB", file=sys.stderr)
-        if not args.skip_to_sql:
-            # The notebook's own call (starter_etl_notebook, "Load to MySQL"): a table of its own,
-            # replaced, every row in one to_sql.
-            settle()
-            results.append((NOTEBOOK_TO_SQL, *measure(to_sql_snippet(csv_path, schema))))
-            # A kinder variant: the bare typed table, in chunks of 10,000 rows.
-            mysql(f"truncate table `{schema}`.bare")
-            settle()
-            results.append((CHUNKED_TO_SQL, *measure(to_sql_snippet(
-                csv_path, schema, table="bare", if_exists="append", chunksize=10000))))
+        if on_mariadb:
+            mariadb_results(args, work, csv_path, schema, rows, env, load_ours, results,
+                            spreads, server_cpu)
         runs = iter(range(1_000_000))
 
+        def duckdb_run(argv: list[str], database: Path,
+                       extra: dict[str, str] | None = None) -> tuple[float, float]:
+            """One DuckDB step into a new database file, removed after (a 12M-row file is
+            hundreds of MB on disk)."""
+            try:
+                return measure(argv, dict(env, AKTU_DUCKDB_PATH=str(database), **(extra or {})))
+            finally:
+                for path in work.glob(database.name + "*"):
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+
         def duckdb_bare_step() -> tuple[float, float]:
-            return measure(python_snippet(f"""
+            database = work / f"bare{next(runs)}.duckdb"
+            return duckdb_run(python_snippet(f"""
                 import duckdb
-                con = duckdb.connect({str(work / f'bare{next(runs)}.duckdb')!r})
+                con = duckdb.connect({str(database)!r})
                 con.execute("create table bare as select * from read_csv('{csv_path}', "
                             "header=true, all_varchar=true)")
-                """))
+                """), database)
 
         def duckdb_our_step() -> tuple[float, float]:
-            return measure(load_ours[:-2] + ["duckdb", "--no-progress"],
-                           dict(env, AKTU_DUCKDB_PATH=str(work / f"ours{next(runs)}.duckdb")))
+            return duckdb_run(load_ours[:-2] + ["duckdb", "--no-progress"],
+                              work / f"ours{next(runs)}.duckdb")
 
-        results += alternated(("DuckDB bare INSERT ... FROM read_csv", duckdb_bare_step),
-                              ("DuckDB this loader", duckdb_our_step), args.repeat, spreads)
+        def duckdb_per_row_step() -> tuple[float, float]:
+            return duckdb_run(load_ours[:-2] + ["duckdb", "--no-progress"],
+                              work / f"ours{next(runs)}.duckdb", {"AKTU_LOADER_NATIVE": "0"})
+
+        if on_duckdb:
+            results += alternated((DUCKDB_BARE, duckdb_bare_step),
+                                  (DUCKDB_OURS, duckdb_our_step), args.repeat, spreads)
+            if args.per_row:
+                per_row = alternated((DUCKDB_BARE + " (again)", duckdb_bare_step),
+                                     (DUCKDB_PER_ROW, duckdb_per_row_step), args.repeat, spreads)
+                results += per_row
         if args.spark:
             results += spark_results(work, csv_path, data, schema, rows)
     finally:
-        for suffix in ("", "_raw"):
+        for suffix in ("", "_raw") if on_mariadb else ():
             mysql(f"drop database if exists `{schema}{suffix}`")
         shutil.rmtree(work, ignore_errors=True)
 
@@ -353,15 +404,20 @@ def main() -> int:
         bare_cpu, our_cpu = (statistics.median(server_cpu[k]) for k in ("bare", "loader"))
         print(f"  MariaDB server CPU (median): bare LOAD DATA {bare_cpu:.2f} s, this loader "
               f"{our_cpu:.2f} s ({our_cpu / bare_cpu:.2f}x); on {os.cpu_count()} cores")
-    raw = by_name["MariaDB raw LOAD DATA LOCAL (bare table)"]
-    ours = by_name["MariaDB this loader"]
-    print(f"\nthis loader / raw LOAD DATA LOCAL (speed): {raw / ours:.2f}x   (target >= 0.9x)")
+    if on_mariadb:
+        raw = by_name["MariaDB raw LOAD DATA LOCAL (bare table)"]
+        ours = by_name["MariaDB this loader"]
+        print(f"\nthis loader / raw LOAD DATA LOCAL (speed): {raw / ours:.2f}x   (target >= 0.9x)")
     if NOTEBOOK_TO_SQL in by_name:
         print(f"this loader / the notebook's to_sql (speed): "
               f"{by_name[NOTEBOOK_TO_SQL] / ours:.2f}x   (target >= 5x)")
         print(f"this loader / chunked to_sql (speed):        {by_name[CHUNKED_TO_SQL] / ours:.2f}x")
-    print(f"DuckDB: this loader / bare read_csv insert:  "
-          f"{by_name['DuckDB bare INSERT ... FROM read_csv'] / by_name['DuckDB this loader']:.2f}x")
+    if on_duckdb:
+        print(f"DuckDB: this loader / bare read_csv (speed): "
+              f"{by_name[DUCKDB_BARE] / by_name[DUCKDB_OURS]:.2f}x   (target >= 0.5x)")
+    if DUCKDB_PER_ROW in by_name:
+        print(f"DuckDB: per-row path / bare read_csv (speed): "
+              f"{by_name[DUCKDB_BARE + ' (again)'] / by_name[DUCKDB_PER_ROW]:.2f}x")
     if "Spark this loader" in by_name:
         start = by_name["Spark start-up alone (JVM, metastore)"]
         spark = by_name["Spark this loader"]

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loader.contracts import FileKind
+
+if TYPE_CHECKING:
+    import duckdb
 
 MEMORY_LIMIT = "512MB"
 
@@ -38,30 +42,39 @@ def csv_source(paths: list[Path], columns: list[tuple[str, str]]) -> str:
 
 
 def find_duplicates(kind: FileKind, chunks: list[Path], workdir: Path) -> DuplicateReport:
-    """Rows sharing a key: first grouped by a 64-bit hash of the key (small, spills to disk),
-    then the few candidate rows compared on the key itself, so a hash collision costs nothing."""
+    """Repeated keys in the staged chunks, with an in-process DuckDB under MEMORY_LIMIT."""
     import duckdb  # here, not at the top: only the parsing child needs it (loader/parse_process.py)
 
-    report = DuplicateReport()
     if not chunks:
-        return report
+        return DuplicateReport()
     names = kind.column_names
     source = csv_source(chunks, [(n, "varchar") for n in names] + [("_line", "bigint")])
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+                                 "temp_directory": str(workdir / "duckdb_tmp")})
+    try:
+        return duplicates_in(con, kind, source)
+    finally:
+        con.close()
+
+
+def duplicates_in(con: "duckdb.DuckDBPyConnection", kind: FileKind,
+                  source: str) -> DuplicateReport:
+    """Rows sharing a key in `source` (a DuckDB relation of the contract's columns as canonical
+    text, NULL for no value, and `_line`): first grouped by a 64-bit hash of the key (small,
+    spills to disk), then the few candidate rows compared on the key itself, so a hash
+    collision costs nothing. The one rule for both landing paths (loader/native.py)."""
+    report = DuplicateReport()
+    names = kind.column_names
     key = ", ".join(f'"{k}"' for k in kind.key)
     # A row's signature: every contract value, NULL told apart from any text.
     signature = "md5(concat_ws(chr(31), " + ", ".join(
         f"coalesce('v' || \"{n}\", 'n')" for n in names) + "))"
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
-                                 "temp_directory": str(workdir / "duckdb_tmp")})
-    try:
-        candidates = con.execute(
-            f"with keyed as (select hash({key}) as key_hash, * from {source}), "
-            "repeated as (select key_hash from keyed group by key_hash having count(*) > 1) "
-            f"select {key}, _line, {signature} from keyed "
-            "where key_hash in (select key_hash from repeated) order by _line"
-        ).fetchall()
-    finally:
-        con.close()
+    candidates = con.execute(
+        f"with keyed as (select hash({key}) as key_hash, * from {source}), "
+        "repeated as (select key_hash from keyed group by key_hash having count(*) > 1) "
+        f"select {key}, _line, {signature} from keyed "
+        "where key_hash in (select key_hash from repeated) order by _line"
+    ).fetchall()
     groups: dict[tuple[object, ...], list[tuple[int, str]]] = {}
     width = len(kind.key)
     for row in candidates:

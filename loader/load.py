@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
@@ -19,8 +19,12 @@ from loader.progress import Progress
 from loader.reader import FileRefused, Record, records, refuse_unreadable, sha256_and_encoding
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, reason_key
 from loader.staging_file import StagingFile
-from loader.warehouse import Audit, PreviousLoad, Warehouse, WarehouseLost
+from loader.warehouse import (Audit, DuckDBWarehouse, FileLoad, PreviousLoad, Warehouse,
+                              WarehouseLost)
 from loader.workdirs import new_workdir, remove_stale_workdirs
+
+if TYPE_CHECKING:
+    from loader.native import NativeFile
 
 # A re-export may remove at most this share of the rows its earlier version loaded; one that
 # would remove more, or every row, is refused (`--max-shrink`, `--allow-shrink`).
@@ -146,6 +150,7 @@ def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding
                       progress: bool | None, max_shrink: float | None) -> None:
     audit = result.audit
     workdir = new_workdir()
+    staged: NativeFile | None = None
     bar = Progress(path.name, path.stat().st_size, enabled=progress)
     try:
         refuse_unreadable(path, encoding)
@@ -153,16 +158,19 @@ def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding
         if audit.encoding != "utf-8-sig":
             result.notices.append(f"{path.name}: not UTF-8; read as {audit.encoding}")
         rejects = _CountingRejects(Rejects(audit.load_id, path.name), result.reasons)
+        # On DuckDB, DuckDB's own reader takes a file that qualifies (loader/native.py), read
+        # before the transaction: a file its reader refuses leaves nothing to undo.
+        staged = _stage_natively(warehouse, kind, path, audit.encoding)
         load = warehouse.begin_file(kind, audit, replacing=previous is not None)
         try:
-            # A child process parses and writes the chunks while this one loads them.
-            parse = ChildParse(kind, path, audit.encoding, audit, rejects, workdir,
-                               result.notices, chunk_rows, on_bytes=bar.update)
-            for chunk in parse.chunks():
-                load.add_chunk(chunk)
-            report = parse.duplicates
-            if report.lines_to_remove:
-                load.remove_lines(report.lines_to_remove)
+            if staged is not None:
+                landed = staged.land(load, rejects, audit.file_name, audit.started_at)
+                audit.rows_read, audit.rows_rejected = landed.rows_read, landed.rows_rejected
+                report = landed.duplicates  # their lines were left out of the insert
+                bar.update(path.stat().st_size)
+            else:
+                report = _parse_in_child(load, kind, path, audit, rejects, workdir, result,
+                                         chunk_rows, bar)
             _settle_duplicates(report, path, audit.encoding, audit, rejects, kind.key)
             audit.rows_loaded = audit.rows_read - audit.rows_rejected - audit.rows_duplicate
             # Decided before the earlier version's rows are touched: they go only in commit.
@@ -185,8 +193,36 @@ def _load_new_version(warehouse: Warehouse, path: Path, kind: FileKind, encoding
         if previous is not None and previous.source_folder not in (None, audit.source_folder):
             result.replaced_from = (previous.source_folder, previous.rows_loaded)
     finally:
+        if staged is not None:
+            staged.close()
         bar.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _stage_natively(warehouse: Warehouse, kind: FileKind, path: Path,
+                    encoding: str) -> "NativeFile | None":
+    """The file in DuckDB's hands when the warehouse is DuckDB and the file qualifies."""
+    if not isinstance(warehouse, DuckDBWarehouse):
+        return None
+    # Imported here: numpy comes with it, which a MySQL/MariaDB load never needs.
+    from loader.native import NativeFile, enabled
+
+    return NativeFile.stage(warehouse.con, kind, path, encoding) if enabled() else None
+
+
+def _parse_in_child(load: FileLoad, kind: FileKind, path: Path, audit: Audit,
+                    rejects: "_CountingRejects", workdir: Path, result: FileResult,
+                    chunk_rows: int, bar: Progress) -> DuplicateReport:
+    """The per-row path: a child process parses and writes the chunks while this one loads
+    them; the lines of repeated keys are then removed."""
+    parse = ChildParse(kind, path, audit.encoding, audit, rejects, workdir, result.notices,
+                       chunk_rows, on_bytes=bar.update)
+    for chunk in parse.chunks():
+        load.add_chunk(chunk)
+    report = parse.duplicates
+    if report.lines_to_remove:
+        load.remove_lines(report.lines_to_remove)
+    return report
 
 
 @dataclass

@@ -367,6 +367,14 @@ class DuckDBFileLoad:
         )
         self.loaded += self.wh.con.fetchone()[0]
 
+    def add_select(self, columns: str, select: str, params: list[Any]) -> None:
+        """Insert the rows of a query on this connection (loader/native.py) into the raw table:
+        `columns` is the parenthesised column list."""
+        q = self.wh.dialect.q
+        self.wh.con.execute(f"insert into {q(self.wh.schema)}.{q(self.kind.table)} {columns} "
+                            f"{select}", params)
+        self.loaded += self.wh.con.fetchone()[0]
+
     def remove_lines(self, lines: list[int]) -> None:
         for start in range(0, len(lines), 1000):
             batch = lines[start:start + 1000]

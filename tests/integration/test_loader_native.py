@@ -1,0 +1,187 @@
+"""The DuckDB-native landing path (loader/native.py) lands what the per-row path lands: the same
+raw rows, the same rejects (line, column, reason, raw text, length, SHA-256) and the same audit
+counts, for every awkward line the fast-path, edge-row and contract tests use. Each folder is
+loaded twice, native path on and off (AKTU_LOADER_NATIVE=0), and the warehouses compared row
+for row; files the native path cannot take must fall back whole, never losing or doubling a row."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from loader.contracts import kind_for
+from loader.native import NativeFile, data_lines
+from test_loader_edge_rows import ATT_HEADER, EXAM_HEADER, PLACEMENT_HEADER, STUDENT_HEADER
+from test_loader_fast_path import CASES, _clean_line
+
+ROWS = 3_000
+AWKWARD_AT = 2_500
+
+
+def _attendance(awkward: str | None, bom: bool = False, last_newline: bool = True) -> bytes:
+    lines = [_clean_line(i) for i in range(ROWS)]
+    if awkward is not None:
+        lines[AWKWARD_AT] = awkward
+    text = ("\ufeff" if bom else "") + ATT_HEADER + "\n" + "\n".join(lines)
+    return (text + ("\n" if last_newline else "")).encode("utf-8")
+
+
+def _invalid_utf8() -> bytes:
+    """An attendance file whose one line holds a byte UTF-8 cannot decode."""
+    return _attendance("AKTU001,R\xff,2003-01-01,CSE401,2024-02-01,P").replace(
+        "\xff".encode(), b"\xff")
+
+
+# Files every native/per-row comparison loads: each fast-path case as its own attendance file,
+# and the contracts' awkward students, exams and placements.
+def _folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, awkward in enumerate(CASES.values()):
+        (data / f"attendance_case{i:02d}.csv").write_bytes(_attendance(awkward))
+    (data / "attendance_bom.csv").write_bytes(_attendance(None, bom=True))
+    (data / "attendance_no_last_newline.csv").write_bytes(_attendance(None, last_newline=False))
+    (data / "attendance_header_only.csv").write_bytes((ATT_HEADER + "\n").encode())
+    (data / "attendance_invalid_utf8.csv").write_bytes(_invalid_utf8())
+    (data / "attendance_dups.csv").write_bytes(
+        f"{ATT_HEADER}\n"
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"   # 2
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"   # 3 exact duplicate of 2
+        "AKTU001,R1,2003-01-01,CSE401,01-02-2024,p\n"   # 4 the same after normalising
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-02,P\n"   # 5 conflicts with 6
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-02,A\n"   # 6
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-03,L\n"   # 7 refused
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-03,A\n".encode())  # 8
+    (data / "attendance_bad.csv").write_bytes(
+        f"{ATT_HEADER}\n"
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-30,P\n"      # no such date
+        "AKTU001,R1,2003-01-01,CSE401,02/13/2024,P\n"      # month-first: refused
+        ",R1,2003-01-01,CSE401,2024-02-04,P\n"             # required value missing
+        ",R1,2003-99-01,CSE401,2024-02-04,X\n"             # three refused: the first names it
+        "AKTU001,R1,2003-01-01,CSE401,Feb 6 2024,A\n"     # not a date format at all
+        f"AKTU001,{'R' * 70},2003-01-01,CSE401,2024-02-05,A\n"  # too long: an excerpt
+        "AKTU001,R1,2003-01-01,CSE401,2024-02-05,A\n".encode())
+    (data / "students_master.csv").write_bytes(
+        f"{STUDENT_HEADER}\n"
+        " R1 ,17-04-2002,  f ,OBC, AKTU003 ,BTECH_CSE, 2023 ,Bihar,GEN,True\n"
+        "R2,05/11/2002,Male,GEN,AKTU001,MBA,2022, UP ,GEN,0\n"
+        "R3,2004-01-18,O,SC,AKTU002,BTECH_EE,2021,,,\n"
+        "R4,2003-01-01,M,GEN,AKTU001,BTECH_CSE,99999999999,UP,GEN,0\n"
+        "R5,2003-01-01,X,GEN,AKTU001,BTECH_CSE,2022,NULL,\\N,maybe\n"
+        "R6,2003-01-01,F,GEN,AKTU001,BTECH_CSE,2022,UP,GEN,NULL\n".encode())
+    (data / "exam_results_2024.csv").write_bytes(
+        f"{EXAM_HEADER}\n"
+        "AKTU001,R1,2003-01-01,CSE401,20,50,70\n"
+        "AKTU001,R1,2003-01-01,CSE402,20,50,1e308\n"
+        "AKTU001,R1,2003-01-01,CSE403,nan,50,70\n"
+        "AKTU001,R1,2003-01-01,CSE404,,NULL,70.50\n"
+        "AKTU001,R1,2003-01-01,CSE405,-1,50,49\n"
+        "AKTU001,R1,2003-01-01,CSE407,20.5,49.5,+7e1\n".encode())
+    (data / "placements_2024.csv").write_bytes(
+        f"{PLACEMENT_HEADER}\n"
+        "AKTU001,R1,2003-01-01,Infosys,Analyst,3.6,2024-01-15\n"
+        "AKTU001,R1,2003-01-01,C:\\temp\\new,NULL,4.5,NULL\n"
+        "AKTU001,R2,2003-01-01,'); DROP TABLE students; --,,4.5,\n"
+        "AKTU001,R3,2003-01-01,Zoho — चेन्नई,Dev,-Infinity,2024-01-15\n".encode())
+    return data
+
+
+def _tables(wh) -> dict[str, list[tuple]]:
+    """Every raw table, the rejects and the audit, without what differs between two loads of
+    the same files (load ids, load times, the folder)."""
+    out = {}
+    for kind in ("students", "attendance", "exam_results", "placements"):
+        df = wh.query(f"select * from {wh.relation('raw', kind)} "
+                      "order by _source_file, _source_line").drop(columns=["_loaded_at"])
+        out[kind] = [tuple(map(str, row)) for row in df.itertuples(index=False)]
+    rejects = wh.query(f"select * from {wh.relation('raw', '_load_rejects')} "
+                       "order by source_file, line_number, reason").drop(columns=["load_id"])
+    out["rejects"] = [tuple(map(str, row)) for row in rejects.itertuples(index=False)]
+    audit = wh.query(f"select file_name, file_kind, file_sha256, encoding, rows_read, rows_loaded, "
+                     f"rows_rejected, rows_duplicate, status, message "
+                     f"from {wh.relation('raw', '_load_audit')} order by file_name")
+    out["audit"] = [tuple(map(str, row)) for row in audit.itertuples(index=False)]
+    return out
+
+
+def test_native_and_per_row_paths_land_the_same_rows_rejects_and_audit(make_warehouse, tmp_path,
+                                                                       monkeypatch):
+    data = _folder(tmp_path)
+    native, per_row = make_warehouse("duckdb"), make_warehouse("duckdb")
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "1")
+    native.load(data)
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "0")
+    per_row.load(data)
+    got, want = _tables(native), _tables(per_row)
+    for table in want:
+        assert got[table] == want[table], table
+    assert len(want["attendance"]) > len(CASES) * (ROWS - 2)  # the files did load
+    assert any("conflicting duplicate" in row[3] for row in want["rejects"])
+    # loaded again: unchanged, nothing doubled
+    native.load(data)
+    assert _tables(native)["attendance"] == want["attendance"]
+
+
+def test_a_replaced_export_replaces_its_rows_on_the_native_path(make_warehouse, tmp_path):
+    wh = make_warehouse("duckdb")
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "attendance_2024.csv"
+    path.write_bytes(_attendance(None))
+    wh.load(data)
+    path.write_bytes(_attendance("AKTU001,R9,17-04-2003,CSE401,2024-02-01,present"))
+    wh.load(data)
+    rows = wh.query(f"select roll_no, dob, status, _source_line from "
+                    f"{wh.relation('raw', 'attendance')} where roll_no = 'R9'")
+    assert len(wh.query(f"select 1 from {wh.relation('raw', 'attendance')}")) == ROWS
+    assert [(str(rows["dob"].iloc[0])[:10], rows["status"].iloc[0],
+             int(rows["_source_line"].iloc[0]))] == [("2003-04-17", "P", AWKWARD_AT + 2)]
+
+
+QUALIFYING = {"clean", "day-first date", "status spelled out", "unknown status (refused)",
+              "impossible date (refused)", "empty cell (refused)",
+              "the text NULL in a text column", "\\N and a backslash", "spaces around a value",
+              "a tab at the end of a value", "SQL-looking text", "non-ASCII text"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_which_files_the_native_path_takes(case, tmp_path):
+    """Values to normalise or refuse stay native; quotes, CR, blank lines and a wrong number
+    of fields send the whole file to the per-row path."""
+    path = tmp_path / "attendance_x.csv"
+    path.write_bytes(_attendance(CASES[case]))
+    kind = kind_for(path)
+    con = duckdb.connect()
+    staged = NativeFile.stage(con, kind, path, "utf-8-sig")
+    assert (staged is not None) == (case in QUALIFYING)
+    # The byte scan lets through a too-long line balanced by a too-short one: DuckDB's strict
+    # reader refuses it.
+    balanced = case == "too many and too few: the comma count balances"
+    assert (data_lines(kind, path, "utf-8-sig") is not None) == (case in QUALIFYING or balanced)
+    if staged is not None:
+        assert staged.lines == ROWS
+        staged.close()
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+
+
+def test_a_file_the_reader_refuses_falls_back_whole(tmp_path):
+    """An undecodable byte passes the byte scan; DuckDB's reader refuses it and nothing is kept."""
+    path = tmp_path / "attendance_x.csv"
+    path.write_bytes(_invalid_utf8())
+    con = duckdb.connect()
+    assert data_lines(kind_for(path), path, "utf-8-sig") == ROWS
+    assert NativeFile.stage(con, kind_for(path), path, "utf-8-sig") is None
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+
+
+def test_the_switch_sends_files_to_the_per_row_path(monkeypatch):
+    """AKTU_LOADER_NATIVE=0 is what makes the comparisons above compare two paths."""
+    from loader import native
+
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "0")
+    assert not native.enabled()
+    monkeypatch.setenv("AKTU_LOADER_NATIVE", "1")
+    assert native.enabled()
+    monkeypatch.delenv("AKTU_LOADER_NATIVE")
+    assert native.enabled()  # on by default
