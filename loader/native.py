@@ -36,6 +36,7 @@ from loader.fast_path import data_start
 from loader.reader import Record
 from loader.stage import RejectSink
 from loader.values import Invalid, excerpt, normaliser
+from loader.warehouse import quoted
 
 SWITCH = "AKTU_LOADER_NATIVE"  # "0": every file takes the per-row path
 SCAN_BYTES = 1 << 24
@@ -78,10 +79,6 @@ def data_lines(kind: FileKind, path: Path, encoding: str) -> int | None:
             last = block[-1:]
     lines = newlines + (last != b"\n")
     return lines if commas == separators * lines else None
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -147,7 +144,7 @@ class NativeFile:
             first = binary.readline().rstrip(b"\n")
             binary.seek(max(0, self.path.stat().st_size - (1 << 16)))
             last = binary.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        joined = " || ',' || ".join(_q(n) for n in self.names)
+        joined = " || ',' || ".join(quoted(n) for n in self.names)
         rows = self.con.execute(
             f"select {joined} from {self.table} where rowid in (0, {self.lines - 1}) "
             "order by rowid").fetchall()
@@ -172,9 +169,9 @@ class NativeFile:
             self.con.execute(f"create temp table {self.table}_dropped as "
                              "select unnest(?::bigint[]) as _line", [dropped])
             where = f" where _line not in (select _line from {self.table}_dropped)"
-        columns = ", ".join(_q(n) for n in self.names)
+        columns = ", ".join(quoted(n) for n in self.names)
         values = ", ".join(
-            f"cast({_q(c.name)} as {_CASTS[c.kind]})" if c.kind in _CASTS else _q(c.name)
+            f"cast({quoted(c.name)} as {_CASTS[c.kind]})" if c.kind in _CASTS else quoted(c.name)
             for c in self.kind.columns)
         load.add_select(f"({columns}, _source_line, _source_file, _loaded_at)",
                         f"select {values}, _line, ?, ?::timestamp from {view}{where}",
@@ -206,7 +203,7 @@ class NativeFile:
         return maps, refused
 
     def _distinct(self, name: str) -> Iterator[str]:
-        cursor = self.con.execute(f"select distinct {_q(name)} from {self.table}")
+        cursor = self.con.execute(f"select distinct {quoted(name)} from {self.table}")
         while batch := cursor.fetchmany(FETCH_ROWS):
             for (raw,) in batch:
                 yield raw
@@ -217,11 +214,11 @@ class NativeFile:
         for j, values in refused.items():
             self.con.execute(f"create temp table {self.table}_refused_{j} as "
                              "select unnest(?::varchar[]) as raw", [list(values)])
-        test = " or ".join(f"{_q(self.names[j])} in (select raw from {self.table}_refused_{j})"
+        test = " or ".join(f"{quoted(self.names[j])} in (select raw from {self.table}_refused_{j})"
                            for j in refused)
         self.con.execute(f"create temp table {self.table}_rejected as "
                          f"select rowid as _row from {self.table} where {test}")
-        columns = ", ".join(_q(n) for n in self.names)
+        columns = ", ".join(quoted(n) for n in self.names)
         cursor = self.con.execute(
             f"select rowid + 2, {columns} from {self.table} "
             f"where rowid in (select _row from {self.table}_rejected) order by rowid")
@@ -243,15 +240,15 @@ class NativeFile:
         joins, values = [], []
         for j, name in enumerate(self.names):
             if j not in maps:
-                values.append(f"t.{_q(name)}")
+                values.append(f"t.{quoted(name)}")
                 continue
             raws, canon = zip(*maps[j])
             self.con.execute(f"create temp table {self.table}_map_{j} as select "
                              "unnest(?::varchar[]) as raw, unnest(?::varchar[]) as value",
                              [list(raws), list(canon)])
-            joins.append(f"left join {self.table}_map_{j} as m{j} on t.{_q(name)} = m{j}.raw")
-            values.append(f"case when m{j}.raw is null then t.{_q(name)} else m{j}.value end "
-                          f"as {_q(name)}")
+            joins.append(f"left join {self.table}_map_{j} as m{j} on t.{quoted(name)} = m{j}.raw")
+            values.append(f"case when m{j}.raw is null then t.{quoted(name)} else m{j}.value end "
+                          f"as {quoted(name)}")
         where = (f" where t.rowid not in (select _row from {self.table}_rejected)"
                  if any_rejected else "")
         return (f"(select {', '.join(values)}, t.rowid + 2 as _line from {self.table} as t "

@@ -151,15 +151,19 @@ def _sql_type(column: Column, mysql: bool) -> str:
             "status": "char(1)" if mysql else "varchar"}[column.kind]
 
 
+def quoted(name: str, mysql: bool = False) -> str:
+    """A quoted identifier, its quote characters doubled (a schema name may hold any):
+    backquotes on MySQL/MariaDB, double quotes on DuckDB."""
+    return "`" + name.replace("`", "``") + "`" if mysql else '"' + name.replace('"', '""') + '"'
+
+
 class _Dialect:
     def __init__(self, mysql: bool) -> None:
         self.mysql = mysql
         self.mark = "%s" if mysql else "?"
 
     def q(self, name: str) -> str:
-        """A quoted identifier, its quote characters doubled (a schema name may hold any)."""
-        return ("`" + name.replace("`", "``") + "`" if self.mysql
-                else '"' + name.replace('"', '""') + '"')
+        return quoted(name, self.mysql)
 
     @property
     def table_options(self) -> str:
