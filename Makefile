@@ -157,6 +157,7 @@ lint-metadata: lint-install profiles.yml
 	@status=0; \
 	$(BIN)/dbt-score lint --manifest $(LINT_DIR)/dbt/manifest.json --show failing-items || status=1; \
 	$(BIN)/python -c "$$VARS_DOCUMENTED" || status=1; \
+	$(BIN)/python -c "$$COLUMN_NAMES" $(LINT_DIR)/dbt/manifest.json || status=1; \
 	exit $$status
 
 # dbt-bouncer checks the conventions of CONTRIBUTING.md (dbt-bouncer.yml) on the manifest
@@ -238,6 +239,34 @@ print("vars: %d in dbt_project.yml, %d explained on a docs page" % (len(names), 
 sys.exit(1 if missing else 0)
 endef
 export VARS_DOCUMENTED
+
+# Column names say what a column holds (CONTRIBUTING.md, "Column names"), checked on every
+# documented column of every model and seed in the manifest: booleans is_/has_, dates _date,
+# timestamps _at, and a count of students student_count or <who>_student_count.
+define COLUMN_NAMES
+import json, re, sys
+rules = [
+    ("a boolean starts with is_ or has_", lambda n, t: t != "boolean" or re.match(r"(is|has)_", n)),
+    ("a date ends in _date", lambda n, t: t != "date" or n.endswith("_date") or n == "dob"),
+    ("a timestamp ends in _at", lambda n, t: not re.match(r"(timestamp|datetime)", t) or n.endswith("_at")),
+    ("a count of students is student_count or <who>_student_count",
+     lambda n, t: not re.search(r"(^|_)students($$|_)", n)),
+]
+nodes = json.load(open(sys.argv[1]))["nodes"].values()
+failed = checked = 0
+for node in nodes:
+    if node["resource_type"] not in ("model", "seed"):
+        continue
+    for name, column in node["columns"].items():
+        checked += 1
+        for rule, holds in rules:
+            if not holds(name, (column.get("data_type") or "").lower()):
+                failed += 1
+                print("  FAIL %s.%s: %s" % (node["name"], name, rule))
+print("column names: %d documented columns, %d breaking a naming rule" % (checked, failed))
+sys.exit(1 if failed else 0)
+endef
+export COLUMN_NAMES
 
 # --- Apache Spark (docs/spark.md) ----------------------------------------------------------------
 #   make install-spark   the spark extra (dbt-spark + pyspark, ~350 MB) on top of the base install

@@ -207,12 +207,12 @@ group by floor(sgpa), result_status
 def placement_outcomes(marts: Marts) -> pd.DataFrame:
     sql = f"""
 select
-    college_code, program_code, passing_year, is_small_cell, final_year_students,
-    students_placed, placement_rate_pct, median_package_lpa
+    college_code, program_code, passing_year, is_small_cell, final_year_student_count,
+    placed_student_count, placement_rate_pct, median_package_lpa
 from {marts.relation('mart_placement_outcomes')}
 """
     return marts.frame(sql, ["college_code", "program_code", "passing_year", "is_small_cell",
-                             "final_year_students", "students_placed", "placement_rate_pct",
+                             "final_year_student_count", "placed_student_count", "placement_rate_pct",
                              "median_package_lpa"])
 
 

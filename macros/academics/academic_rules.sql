@@ -140,7 +140,7 @@
 
 {# Per scope, the students of its groups hidden for being small (groups with a scope_value
    only), summed: the students behind hidden groups where a student is in one group per scope. #}
-{% macro academics_small_groups_students(student_count) -%}
+{% macro academics_small_group_student_count(student_count) -%}
   sum(case
     when scope_value is not null and {{ academics_is_small_group(student_count) }}
       then {{ student_count }}
@@ -158,14 +158,14 @@
 
 {#
   1 when the figure of this row's group must be hidden to protect the scope's small groups, else 0.
-  Reads <figure>_hidden_students (distinct students of the scope's small groups) and
+  Reads <figure>_hidden_student_count (distinct students of the scope's small groups) and
   <figure>_size_rank (academics_shown_size_rank) from the row; `overall` has nothing to protect.
 #}
 {% macro academics_is_complementary(figure, student_count) -%}
   case
     when scope <> 'overall'
-      and {{ figure }}_hidden_students > 0
-      and {{ is_small_cell(figure ~ '_hidden_students') }}
+      and {{ figure }}_hidden_student_count > 0
+      and {{ is_small_cell(figure ~ '_hidden_student_count') }}
       and not {{ is_small_cell(student_count) }}
       and {{ figure }}_size_rank = 1
     then 1 else 0

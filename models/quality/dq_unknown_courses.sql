@@ -29,7 +29,7 @@ unknown_in_attendance as (
         'attendance' as file_kind,
         attendance_pairs.course_code,
         sum(attendance_pairs.classes_held) as source_rows,
-        count(distinct attendance_pairs.student_hash) as students
+        count(distinct attendance_pairs.student_hash) as student_count
 
     from attendance_pairs
     left join courses
@@ -45,7 +45,7 @@ unknown_in_exam_results as (
         'exam_results' as file_kind,
         exam_pairs.course_code,
         sum(exam_pairs.exam_rows) as source_rows,
-        count(distinct exam_pairs.student_hash) as students
+        count(distinct exam_pairs.student_hash) as student_count
 
     from exam_pairs
     left join courses
@@ -71,7 +71,7 @@ final as (
         {{ as_varchar('file_kind', 32) }} as file_kind,
         {{ as_varchar('course_code', 32) }} as course_code,
         {{ as_bigint('source_rows') }} as source_rows,
-        {{ as_bigint('students') }} as students
+        {{ as_bigint('student_count') }} as student_count
 
     from unknown
 

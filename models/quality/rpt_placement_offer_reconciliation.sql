@@ -71,7 +71,7 @@ counted as (
         outcome,
         count(*) as offers,
         sum(source_row_count - 1) as duplicate_rows,
-        count(distinct student_hash) as students
+        count(distinct student_hash) as student_count
 
     from classified
     group by outcome
@@ -92,7 +92,7 @@ joined as (
         outcomes.outcome,
         coalesce(counted.offers, 0) as offers,
         coalesce(counted.duplicate_rows, 0) as duplicate_rows,
-        coalesce(counted.students, 0) as students,
+        coalesce(counted.student_count, 0) as student_count,
         totals.source_rows as all_source_rows
 
     from outcomes
@@ -111,7 +111,7 @@ final as (
         {{ as_bigint('offers') }} as offers,
         {{ as_bigint('duplicate_rows') }} as duplicate_rows,
         {{ as_bigint('offers + duplicate_rows') }} as source_rows,
-        {{ as_bigint('students') }} as students,
+        {{ as_bigint('student_count') }} as student_count,
         {{ as_double(percentage('offers + duplicate_rows', 'all_source_rows')) }}
             as pct_of_source_rows
 

@@ -448,7 +448,7 @@ def test_dq_orphan_rows(wh, h):
 
 def test_dq_unknown_courses(wh):
     df = wh.table("marts", "dq_unknown_courses")
-    got = sorted((r["file_kind"], r["course_code"], int(r["source_rows"]), int(r["students"]))
+    got = sorted((r["file_kind"], r["course_code"], int(r["source_rows"]), int(r["student_count"]))
                  for r in df.to_dict("records"))
     assert got == [("attendance", "CSE499", 3, 1), ("attendance", "cse401", 2, 1),
                    ("exam_results", "CSE499", 1, 1)]

@@ -212,7 +212,7 @@ def _close(a, b) -> bool:
     return a is not None and abs(float(a) - float(b)) <= TOL
 
 
-FIGURES = ("final_year_students", "students_placed", "placement_rate_pct", "median_package_lpa",
+FIGURES = ("final_year_student_count", "placed_student_count", "placement_rate_pct", "median_package_lpa",
            "mean_package_lpa", "max_package_lpa", "offers_counted", "offers_per_placed_student")
 
 
@@ -261,8 +261,8 @@ def test_final_year_students_per_cohort(wh):
     assert set(cohorts) == {("AKTU001", "BTECH_CSE", 2024), ("AKTU002", "BTECH_EE", 2024),
                             ("AKTU002", "MBA", 2024), ("AKTU001", "BTECH_CSE", 2025),
                             ("AKTU001", "MBA", 2023)}  # F01 (no passing year) is in none
-    assert cohorts[("AKTU001", "BTECH_CSE", 2024)]["final_year_students"] == 12
-    assert cohorts[("AKTU002", "BTECH_EE", 2024)]["final_year_students"] == 10
+    assert cohorts[("AKTU001", "BTECH_CSE", 2024)]["final_year_student_count"] == 12
+    assert cohorts[("AKTU002", "BTECH_EE", 2024)]["final_year_student_count"] == 10
 
 
 def test_offer_window_by_passing_year(wh):
@@ -343,7 +343,7 @@ def test_unknown_students_not_in_any_rate(wh):
     students = {r["student_hash"] for r in _rows(wh, "fct_student_placements")}
     assert orphan_hash not in students and len(students) == len(STUDENTS)
     orphan = _one(wh, "rpt_placement_offer_reconciliation", "outcome = 'unknown_student'")
-    assert (orphan["offers"], orphan["source_rows"], orphan["students"]) == (1, 1, 1)
+    assert (orphan["offers"], orphan["source_rows"], orphan["student_count"]) == (1, 1, 1)
 
 
 # ---- the marts -----------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def test_unknown_students_not_in_any_rate(wh):
 def test_even_count_median_and_cohort_figures(wh):
     # placed best packages 3.5 4.5 5.5 6.5 7.0 8.0: median (5.5 + 6.5) / 2
     _assert_figures(_cohort(wh, "AKTU001", "BTECH_CSE", 2024), {
-        "final_year_students": 12, "students_placed": 6, "placement_rate_pct": 50.0,
+        "final_year_student_count": 12, "placed_student_count": 6, "placement_rate_pct": 50.0,
         "median_package_lpa": 6.0, "mean_package_lpa": 35.0 / 6, "max_package_lpa": 8.0,
         "offers_counted": 8, "offers_per_placed_student": 8 / 6,
     })
@@ -361,7 +361,7 @@ def test_even_count_median_and_cohort_figures(wh):
 def test_odd_count_median_and_cohort_figures(wh):
     # placed best packages 3.0 4.0 5.0 6.0 12.0 (B01's 2.0 offer is not its best)
     _assert_figures(_cohort(wh, "AKTU002", "BTECH_EE", 2024), {
-        "final_year_students": 10, "students_placed": 5, "placement_rate_pct": 50.0,
+        "final_year_student_count": 10, "placed_student_count": 5, "placement_rate_pct": 50.0,
         "median_package_lpa": 5.0, "mean_package_lpa": 6.0, "max_package_lpa": 12.0,
         "offers_counted": 6, "offers_per_placed_student": 1.2,
     })
@@ -378,12 +378,12 @@ def test_small_cohorts_suppressed(wh):
 def test_groups_shown_and_suppressed(wh):
     # exactly k = 10 GEN students in cohort A: shown; A01 A02 A03 A05 A10 placed
     _assert_figures(_group(wh, "AKTU001", "BTECH_CSE", 2024, "category", "GEN"), {
-        "final_year_students": 10, "students_placed": 5, "placement_rate_pct": 50.0,
+        "final_year_student_count": 10, "placed_student_count": 5, "placement_rate_pct": 50.0,
         "median_package_lpa": 5.5, "mean_package_lpa": 5.6, "max_package_lpa": 8.0,
         "offers_counted": 7, "offers_per_placed_student": 1.4,
     })
     _assert_figures(_group(wh, "AKTU002", "BTECH_EE", 2024, "gender", "F"), {
-        "final_year_students": 10, "students_placed": 5, "median_package_lpa": 5.0,
+        "final_year_student_count": 10, "placed_student_count": 5, "median_package_lpa": 5.0,
     })
     for args in (("AKTU001", "BTECH_CSE", 2024, "category", "OBC"),
                  ("AKTU001", "BTECH_CSE", 2024, "gender", "M"),
@@ -397,14 +397,14 @@ def test_groups_shown_and_suppressed(wh):
 
 def test_reconciliation_accounts_for_every_row(wh):
     rows = {r["outcome"]: r for r in _rows(wh, "rpt_placement_offer_reconciliation")}
-    expected = {  # outcome: (offers, duplicate_rows, students)
+    expected = {  # outcome: (offers, duplicate_rows, student_count)
         "counted": (15, 2, 12), "unknown_student": (1, 0, 1), "no_passing_year": (1, 0, 1),
         "missing_package": (0, 0, 0), "zero_package": (1, 0, 1), "negative_package": (1, 0, 1),
         "package_below_minimum": (1, 0, 1), "package_above_maximum": (1, 0, 1),
         "missing_offer_date": (1, 0, 1), "before_offer_window": (2, 0, 2),
         "after_offer_window": (1, 0, 1),
     }
-    assert {k: (r["offers"], r["duplicate_rows"], r["students"]) for k, r in rows.items()} == expected
+    assert {k: (r["offers"], r["duplicate_rows"], r["student_count"]) for k, r in rows.items()} == expected
     staged = wh.query(f"select count(*) as n from {wh.relation('staging', 'stg_aktu__placements')}")
     total = int(staged["n"][0])
     assert total == len(OFFERS) + 1 + len(SUPPLEMENT) == 27

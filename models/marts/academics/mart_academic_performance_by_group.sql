@@ -26,17 +26,18 @@ sized as (
 
     select
         groups_measured.*,
-        {{ academics_shown_size_rank('member_students') }} as student_count_size_rank,
-        {{ academics_shown_size_rank('attendance_students') }} as attendance_size_rank,
-        {{ academics_shown_size_rank('result_students') }} as pass_rate_size_rank,
-        {{ academics_shown_size_rank('sgpa_students') }} as sgpa_size_rank,
-        {{ academics_small_groups_students('member_students') }}
-            as student_count_small_groups_students,
-        {{ academics_small_groups_students('attendance_students') }}
-            as attendance_small_groups_students,
-        {{ academics_small_groups_students('result_students') }}
-            as pass_rate_small_groups_students,
-        {{ academics_small_groups_students('sgpa_students') }} as sgpa_small_groups_students
+        {{ academics_shown_size_rank('student_count') }} as student_count_size_rank,
+        {{ academics_shown_size_rank('attendance_student_count') }} as attendance_size_rank,
+        {{ academics_shown_size_rank('result_student_count') }} as pass_rate_size_rank,
+        {{ academics_shown_size_rank('sgpa_student_count') }} as sgpa_size_rank,
+        {{ academics_small_group_student_count('student_count') }}
+            as student_count_small_group_student_count,
+        {{ academics_small_group_student_count('attendance_student_count') }}
+            as attendance_small_group_student_count,
+        {{ academics_small_group_student_count('result_student_count') }}
+            as pass_rate_small_group_student_count,
+        {{ academics_small_group_student_count('sgpa_student_count') }}
+            as sgpa_small_group_student_count
 
     from groups_measured
 
@@ -51,17 +52,21 @@ ranked as (
     select
         sized.*,
         coalesce(
-            course_hidden.student_count_hidden_students, sized.student_count_small_groups_students
-        ) as student_count_hidden_students,
+            course_hidden.student_count_hidden_student_count,
+            sized.student_count_small_group_student_count
+        ) as student_count_hidden_student_count,
         coalesce(
-            course_hidden.attendance_hidden_students, sized.attendance_small_groups_students
-        ) as attendance_hidden_students,
+            course_hidden.attendance_hidden_student_count,
+            sized.attendance_small_group_student_count
+        ) as attendance_hidden_student_count,
         coalesce(
-            course_hidden.pass_rate_hidden_students, sized.pass_rate_small_groups_students
-        ) as pass_rate_hidden_students,
+            course_hidden.pass_rate_hidden_student_count,
+            sized.pass_rate_small_group_student_count
+        ) as pass_rate_hidden_student_count,
         coalesce(
-            course_hidden.sgpa_hidden_students, sized.sgpa_small_groups_students
-        ) as sgpa_hidden_students
+            course_hidden.sgpa_hidden_student_count,
+            sized.sgpa_small_group_student_count
+        ) as sgpa_hidden_student_count
 
     from sized
     left join course_hidden
@@ -76,13 +81,13 @@ protected as (
 
     select
         ranked.*,
-        {{ academics_is_complementary('student_count', 'member_students') }}
+        {{ academics_is_complementary('student_count', 'student_count') }}
             as is_student_count_complementary,
-        {{ academics_is_complementary('attendance', 'attendance_students') }}
+        {{ academics_is_complementary('attendance', 'attendance_student_count') }}
             as is_attendance_complementary,
-        {{ academics_is_complementary('pass_rate', 'result_students') }}
+        {{ academics_is_complementary('pass_rate', 'result_student_count') }}
             as is_pass_rate_complementary,
-        {{ academics_is_complementary('sgpa', 'sgpa_students') }}
+        {{ academics_is_complementary('sgpa', 'sgpa_student_count') }}
             as is_sgpa_complementary
 
     from ranked
@@ -95,28 +100,28 @@ final as (
         {{ as_varchar('scope', 32) }} as scope,
         {{ as_varchar("case when scope = 'overall' then null else scope_value end", 64) }}
             as scope_value,
-        {{ as_boolean(is_small_cell('member_students')) }} as is_small_cell,
+        {{ as_boolean(is_small_cell('student_count')) }} as is_small_cell,
         {{ as_boolean(
             'is_student_count_complementary + is_attendance_complementary'
             ~ ' + is_pass_rate_complementary + is_sgpa_complementary > 0'
         ) }} as has_complementary_suppression,
         {{ as_bigint(suppress_small_cell(
-            'case when is_student_count_complementary = 0 then member_students end',
-            'member_students'
+            'case when is_student_count_complementary = 0 then student_count end',
+            'student_count'
         )) }} as student_count,
         {{ as_double(suppress_small_cell(
             'case when is_attendance_complementary = 0 then '
             ~ percentage('classes_attended', 'classes_held') ~ ' end',
-            'attendance_students'
+            'attendance_student_count'
         )) }} as attendance_pct,
         {{ as_double(suppress_small_cell(
             'case when is_pass_rate_complementary = 0 then '
             ~ percentage('papers_passed', 'papers_graded') ~ ' end',
-            'result_students'
+            'result_student_count'
         )) }} as pass_rate_pct,
         {{ as_double(suppress_small_cell(
             'case when is_sgpa_complementary = 0 then mean_sgpa end',
-            'sgpa_students'
+            'sgpa_student_count'
         )) }} as mean_sgpa
 
     from protected

@@ -92,14 +92,14 @@ cohorts as (
                 or results_by_student.student_hash is not null
                 then 1
             else 0
-        end) as member_students,
-        count(attendance_by_student.student_hash) as attendance_students,
+        end) as student_count,
+        count(attendance_by_student.student_hash) as attendance_student_count,
         sum(attendance_by_student.classes_attended) as classes_attended,
         sum(attendance_by_student.classes_held) as classes_held,
-        count(results_by_student.student_hash) as result_students,
+        count(results_by_student.student_hash) as result_student_count,
         sum(results_by_student.papers_passed) as papers_passed,
         sum(results_by_student.papers_graded) as papers_graded,
-        count(sgpa_by_student.student_hash) as sgpa_students,
+        count(sgpa_by_student.student_hash) as sgpa_student_count,
         sum(sgpa_by_student.sgpa_total) as sgpa_total,
         sum(sgpa_by_student.sgpa_count) as sgpa_count
 

@@ -21,7 +21,7 @@ attendance_by_course as (
 
     select
         course_code,
-        count(*) as attendance_students,
+        count(*) as attendance_student_count,
         sum(classes_attended) as classes_attended,
         sum(classes_held) as classes_held
 
@@ -36,11 +36,11 @@ results_by_course as (
 
     select
         graded_results.course_code,
-        count(*) as result_students,
+        count(*) as result_student_count,
         sum(graded_results.passed_flag) as papers_passed,
         count(*) as papers_graded,
         sum(case when attendance.student_hash is null then 1 else 0 end)
-            as students_without_attendance
+            as result_only_student_count
 
     from graded_results
     left join attendance
@@ -54,13 +54,13 @@ course_figures as (
 
     select
         course_code,
-        attendance_students,
+        attendance_student_count,
         classes_attended,
         classes_held,
-        0 as result_students,
+        0 as result_student_count,
         {{ as_bigint('null') }} as papers_passed,
         0 as papers_graded,
-        0 as students_without_attendance
+        0 as result_only_student_count
 
     from attendance_by_course
 
@@ -68,13 +68,13 @@ course_figures as (
 
     select
         course_code,
-        0 as attendance_students,
+        0 as attendance_student_count,
         {{ as_bigint('null') }} as classes_attended,
         {{ as_bigint('null') }} as classes_held,
-        result_students,
+        result_student_count,
         papers_passed,
         papers_graded,
-        students_without_attendance
+        result_only_student_count
 
     from results_by_course
 
@@ -85,14 +85,14 @@ course_groups as (
     select
         'course' as scope,
         course_code as scope_value,
-        sum(attendance_students + students_without_attendance) as member_students,
-        sum(attendance_students) as attendance_students,
+        sum(attendance_student_count + result_only_student_count) as student_count,
+        sum(attendance_student_count) as attendance_student_count,
         sum(classes_attended) as classes_attended,
         sum(classes_held) as classes_held,
-        sum(result_students) as result_students,
+        sum(result_student_count) as result_student_count,
         sum(papers_passed) as papers_passed,
         sum(papers_graded) as papers_graded,
-        0 as sgpa_students,
+        0 as sgpa_student_count,
         {{ as_double('null') }} as mean_sgpa
 
     from course_figures

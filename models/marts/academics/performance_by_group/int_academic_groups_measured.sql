@@ -37,14 +37,14 @@ student_scope_groups as (
     select
         scope_list.scope,
         {{ scope_value('scope_list.scope', student_scopes) }} as scope_value,
-        sum(cohorts.member_students) as member_students,
-        sum(cohorts.attendance_students) as attendance_students,
+        sum(cohorts.student_count) as student_count,
+        sum(cohorts.attendance_student_count) as attendance_student_count,
         sum(cohorts.classes_attended) as classes_attended,
         sum(cohorts.classes_held) as classes_held,
-        sum(cohorts.result_students) as result_students,
+        sum(cohorts.result_student_count) as result_student_count,
         sum(cohorts.papers_passed) as papers_passed,
         sum(cohorts.papers_graded) as papers_graded,
-        sum(cohorts.sgpa_students) as sgpa_students,
+        sum(cohorts.sgpa_student_count) as sgpa_student_count,
         {{ safe_divide('sum(cohorts.sgpa_total)', 'sum(cohorts.sgpa_count)') }} as mean_sgpa
 
     from cohorts
@@ -68,18 +68,18 @@ final as (
     select
         scope,
         scope_value,
-        {{ as_bigint('member_students') }} as member_students,
-        {{ as_bigint('attendance_students') }} as attendance_students,
+        {{ as_bigint('student_count') }} as student_count,
+        {{ as_bigint('attendance_student_count') }} as attendance_student_count,
         classes_attended,
         classes_held,
-        {{ as_bigint('result_students') }} as result_students,
+        {{ as_bigint('result_student_count') }} as result_student_count,
         papers_passed,
         {{ as_bigint('papers_graded') }} as papers_graded,
-        {{ as_bigint('sgpa_students') }} as sgpa_students,
+        {{ as_bigint('sgpa_student_count') }} as sgpa_student_count,
         mean_sgpa
 
     from scope_groups
-    where member_students > 0
+    where student_count > 0
 
 )
 

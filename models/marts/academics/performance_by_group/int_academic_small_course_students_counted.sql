@@ -27,20 +27,20 @@ small_courses as (
     select
         scope_value as course_code,
         case
-            when {{ academics_is_small_group('member_students') }} then 1 else 0
+            when {{ academics_is_small_group('student_count') }} then 1 else 0
         end as is_student_count_hidden,
         case
-            when {{ academics_is_small_group('attendance_students') }} then 1 else 0
+            when {{ academics_is_small_group('attendance_student_count') }} then 1 else 0
         end as is_attendance_hidden,
         case
-            when {{ academics_is_small_group('result_students') }} then 1 else 0
+            when {{ academics_is_small_group('result_student_count') }} then 1 else 0
         end as is_pass_rate_hidden
 
     from course_groups
     where
-        {{ academics_is_small_group('member_students') }}
-        or {{ academics_is_small_group('attendance_students') }}
-        or {{ academics_is_small_group('result_students') }}
+        {{ academics_is_small_group('student_count') }}
+        or {{ academics_is_small_group('attendance_student_count') }}
+        or {{ academics_is_small_group('result_student_count') }}
 
 ),
 
@@ -88,12 +88,12 @@ final as (
     select
         'course' as scope,
         count(distinct case when is_student_count_hidden = 1 then student_hash end)
-            as student_count_hidden_students,
+            as student_count_hidden_student_count,
         count(distinct case when is_attendance_hidden = 1 then student_hash end)
-            as attendance_hidden_students,
+            as attendance_hidden_student_count,
         count(distinct case when is_pass_rate_hidden = 1 then student_hash end)
-            as pass_rate_hidden_students,
-        0 as sgpa_hidden_students
+            as pass_rate_hidden_student_count,
+        0 as sgpa_hidden_student_count
 
     from hidden_course_units
 

@@ -86,8 +86,8 @@ aggregated as (
         {{ group_by | join(', ') }},
         min(offer_window_opens_date) as offer_window_opens_date,
         min(offer_window_closes_date) as offer_window_closes_date,
-        count(*) as final_year_students,
-        sum(case when is_placed then 1 else 0 end) as students_placed,
+        count(*) as final_year_student_count,
+        sum(case when is_placed then 1 else 0 end) as placed_student_count,
         sum(offer_count) as offers_counted,
         {{ median_of_ranked_rows('best_package_lpa', 'package_rank', 'package_count') }}
             as median_package_lpa,
