@@ -20,8 +20,6 @@ row_number() over (
   all on MySQL/MariaDB). One pass over the rows, grouped per load and college; per college, the
   loads in order of their first date: a load overlaps another when an earlier one ends on or
   after its first date, or the next one starts on or before its last date.
-
-    overlapping_loads as ({{ loads_overlapping_in_dates('attendance', 'class_date') }})
 #}
 {% macro loads_overlapping_in_dates(rows, date_column) -%}
     select
@@ -55,4 +53,20 @@ row_number() over (
 
     where last_date_before >= first_date
         or next_first_date <= last_date
+{%- endmacro %}
+
+{#
+  The rows of `rows` whose load is listed by loads_overlapping_in_dates: the only rows that can
+  share a record with another load. A semi-join: MariaDB materialises the short list once, with
+  a unique key, and probes it per row, cheaper than a join of every row to it.
+
+    rows_of_overlapping_loads as ({{ rows_of_overlapping_loads('attendance', 'class_date') }})
+#}
+{% macro rows_of_overlapping_loads(rows, date_column) -%}
+    select {{ rows }}.*
+
+    from {{ rows }}
+    where ({{ rows }}.loaded_at, {{ rows }}.college_code) in (
+        {{ loads_overlapping_in_dates(rows, date_column) | indent(4) }}
+    )
 {%- endmacro %}

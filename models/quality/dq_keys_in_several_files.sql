@@ -3,9 +3,9 @@
 -- students: college, roll_no, dob) another file of the same kind also sent. One row per such row,
 -- with how many files sent its key, whether it is the one counted (its latest load) and whether
 -- the files disagree on the values. The models count each key once, from its latest load.
--- Attendance keys are grouped only in the loads that may share one (macros/latest_load.sql,
--- loads_overlapping_in_dates): grouping all of its rows by key cost MariaDB a temporary table
--- of every row.
+-- Attendance keys are grouped and listed only in the loads that may share one
+-- (macros/latest_load.sql, rows_of_overlapping_loads): grouping all of its rows by key cost
+-- MariaDB a temporary table of every row.
 {% set kinds = {
     'attendance': {
         'relation': 'stg_aktu__attendance',
@@ -41,6 +41,9 @@
 with
 
 {% for kind, spec in kinds.items() %}
+{#- A key repeated across files lies in the rows of loads that overlap in dates, where the kind
+    has dates: both the grouping and the listing read those rows alone. -#}
+{%- set source = 'candidates' if spec['load_date'] else 'rows' %}
 {{ kind }}_rows as (
 
     select
@@ -65,22 +68,15 @@ with
 ),
 
 {% if spec['load_date'] %}
-{{ kind }}_overlapping_loads as (
-
-    {{ loads_overlapping_in_dates(kind ~ '_rows', spec['load_date']) }}
-
-),
-
 -- Materialised first on MySQL/MariaDB (aktu_compute_once: the rows are unique, each has its
 -- file and line), so that the key's grouping sorts these rows, not every row before the join.
 {{ kind }}_candidates as (
 
-    select {{ aktu_compute_once() }} {{ kind }}_rows.*
+    select {{ aktu_compute_once() }} *
 
-    from {{ kind }}_rows
-    inner join {{ kind }}_overlapping_loads
-        on {{ kind }}_rows.loaded_at = {{ kind }}_overlapping_loads.loaded_at
-        and {{ kind }}_rows.college_code = {{ kind }}_overlapping_loads.college_code
+    from (
+        {{ rows_of_overlapping_loads(kind ~ '_rows', spec['load_date']) | indent(4) }}
+    ) as rows_of_overlapping_loads
 
 ),
 
@@ -105,7 +101,7 @@ with
             else 0
         end as has_differing_values
 
-    from {{ kind }}_{{ 'candidates' if spec['load_date'] else 'rows' }}
+    from {{ kind }}_{{ source }}
     group by college_code, roll_no, dob, key_1, key_2
     having count(distinct source_file) > 1
 
@@ -115,29 +111,29 @@ with
 
     select
         '{{ kind }}' as file_kind,
-        {{ kind }}_rows.college_code,
-        {{ kind }}_rows.roll_no,
-        {{ kind }}_rows.dob,
-        {{ kind }}_rows.course_code,
-        {{ kind }}_rows.class_date,
-        {{ kind }}_rows.company_name,
-        {{ kind }}_rows.offer_date,
-        {{ kind }}_rows.source_file,
-        {{ kind }}_rows.source_line,
+        key_rows.college_code,
+        key_rows.roll_no,
+        key_rows.dob,
+        key_rows.course_code,
+        key_rows.class_date,
+        key_rows.company_name,
+        key_rows.offer_date,
+        key_rows.source_file,
+        key_rows.source_line,
         {{ kind }}_repeated.file_count,
         case
-            when {{ kind }}_rows.loaded_at = {{ kind }}_repeated.latest_loaded_at then 1
+            when key_rows.loaded_at = {{ kind }}_repeated.latest_loaded_at then 1
             else 0
         end as is_latest_load,
         {{ kind }}_repeated.has_differing_values
 
-    from {{ kind }}_rows
+    from {{ kind }}_{{ source }} as key_rows
     inner join {{ kind }}_repeated
-        on {{ kind }}_rows.college_code = {{ kind }}_repeated.college_code
-        and {{ kind }}_rows.roll_no = {{ kind }}_repeated.roll_no
-        and {{ kind }}_rows.dob = {{ kind }}_repeated.dob
-        and {{ kind }}_rows.key_1 = {{ kind }}_repeated.key_1
-        and {{ kind }}_rows.key_2 = {{ kind }}_repeated.key_2
+        on key_rows.college_code = {{ kind }}_repeated.college_code
+        and key_rows.roll_no = {{ kind }}_repeated.roll_no
+        and key_rows.dob = {{ kind }}_repeated.dob
+        and key_rows.key_1 = {{ kind }}_repeated.key_1
+        and key_rows.key_2 = {{ kind }}_repeated.key_2
 
 ),
 

@@ -50,20 +50,9 @@ attendance as (
 -- A class sent in several files (a resend, an overlapping export) counts once, as its latest load
 -- has it. Only the rows of loads that may share a class are ranked (nearly always none): a window
 -- over every row would cost MySQL/MariaDB a sort of them all.
-overlapping_loads as (
-
-    {{ loads_overlapping_in_dates('attendance', 'class_date') }}
-
-),
-
 rows_of_overlapping_loads as (
 
-    select attendance.*
-
-    from attendance
-    inner join overlapping_loads
-        on attendance.loaded_at = overlapping_loads.loaded_at
-        and attendance.college_code = overlapping_loads.college_code
+    {{ rows_of_overlapping_loads('attendance', 'class_date') }}
 
 ),
 
