@@ -36,7 +36,7 @@ from loader.fast_path import data_start
 from loader.reader import Record
 from loader.stage import RejectSink
 from loader.values import Invalid, excerpt, normaliser
-from loader.warehouse import quoted
+from loader.warehouse import duckdb_execute, quoted
 
 SWITCH = "AKTU_LOADER_NATIVE"  # "0": every file takes the per-row path
 SCAN_BYTES = 1 << 24
@@ -166,8 +166,8 @@ class NativeFile:
         dropped = report.lines_to_remove
         where = ""
         if dropped:
-            self.con.execute(f"create temp table {self.table}_dropped as "
-                             "select unnest(?::bigint[]) as _line", [dropped])
+            duckdb_execute(self.con, f"create temp table {self.table}_dropped as "
+                           "select unnest(?::bigint[]) as _line", [list(dropped)])
             where = f" where _line not in (select _line from {self.table}_dropped)"
         columns = ", ".join(quoted(n) for n in self.names)
         values = ", ".join(
@@ -212,8 +212,8 @@ class NativeFile:
         """Spool every row holding a refused value, as the per-row path refuses it: its first
         refused column (contract order) names the reason."""
         for j, values in refused.items():
-            self.con.execute(f"create temp table {self.table}_refused_{j} as "
-                             "select unnest(?::varchar[]) as raw", [list(values)])
+            duckdb_execute(self.con, f"create temp table {self.table}_refused_{j} as "
+                           "select unnest(?::varchar[]) as raw", [list(values)])
         test = " or ".join(f"{quoted(self.names[j])} in (select raw from {self.table}_refused_{j})"
                            for j in refused)
         self.con.execute(f"create temp table {self.table}_rejected as "
@@ -243,9 +243,9 @@ class NativeFile:
                 values.append(f"t.{quoted(name)}")
                 continue
             raws, canon = zip(*maps[j])
-            self.con.execute(f"create temp table {self.table}_map_{j} as select "
-                             "unnest(?::varchar[]) as raw, unnest(?::varchar[]) as value",
-                             [list(raws), list(canon)])
+            duckdb_execute(self.con, f"create temp table {self.table}_map_{j} as select "
+                           "unnest(?::varchar[]) as raw, unnest(?::varchar[]) as value",
+                           [list(raws), list(canon)])
             joins.append(f"left join {self.table}_map_{j} as m{j} on t.{quoted(name)} = m{j}.raw")
             values.append(f"case when m{j}.raw is null then t.{quoted(name)} else m{j}.value end "
                           f"as {quoted(name)}")
@@ -256,8 +256,8 @@ class NativeFile:
 
     def close(self) -> None:
         """Drop the temporary tables and give DuckDB its settings back."""
-        tables = [row[0] for row in self.con.execute(
-            "select table_name from duckdb_tables() where temporary and table_name like ?",
+        tables = [row[0] for row in duckdb_execute(
+            self.con, "select table_name from duckdb_tables() where temporary and table_name like ?",
             [f"{self.table}%"]).fetchall()]
         for table in tables:
             self.con.execute(f"drop table if exists temp.{table}")

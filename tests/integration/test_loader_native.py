@@ -6,11 +6,17 @@ for row; files the native path cannot take must fall back whole, never losing or
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
 
+from engines import PROJECT_DIR
 from loader.contracts import kind_for
 from loader.native import NativeFile, data_lines
+from loader.sample import generate
+from loader.warehouse import duckdb_execute
 from test_loader_edge_rows import ATT_HEADER, EXAM_HEADER, PLACEMENT_HEADER, STUDENT_HEADER
 from test_loader_fast_path import CASES, _clean_line
 
@@ -185,3 +191,54 @@ def test_the_switch_sends_files_to_the_per_row_path(monkeypatch):
     assert native.enabled()
     monkeypatch.delenv("AKTU_LOADER_NATIVE")
     assert native.enabled()  # on by default
+
+
+# Parameters the loader sends DuckDB go in as literals (loader/warehouse.py, duckdb_execute),
+# which must mean exactly what binding them means.
+LITERAL_CASES = [
+    ("select ? as v", ["it's a \"quote\"; -- not a comment ? either"]),
+    ("select ? as v", [None]),
+    ("select ? + 1 as v", [2**62]),
+    ("select ?::timestamp as v", ["2026-12-03 19:10:02.123456"]),
+    ("select unnest(?::varchar[]) as v", [["a'b", None, "", "ಕನ್ನಡ"]]),
+    ("select unnest(?::bigint[]) as v", [[3, 1, 2]]),
+    ("select ? = ? as v", ["x", "x"]),
+]
+
+
+@pytest.mark.parametrize("sql,params", LITERAL_CASES)
+def test_parameters_as_literals_mean_what_binding_means(sql, params):
+    con = duckdb.connect()
+    bound = con.execute(sql, params).fetchall()
+    assert duckdb_execute(con, sql, params).fetchall() == bound
+
+
+def test_a_parameter_with_no_exact_literal_is_bound():
+    class Recorder:
+        def execute(self, sql, params=None):
+            self.calls = (sql, params)
+            return self
+
+    for sql, params in [("select ?", [1.5]), ("select ?", ["a\x00b"]), ("select '?', ?", ["a"]),
+                        ("select ?", [True])]:
+        recorder = Recorder()
+        duckdb_execute(recorder, sql, params)
+        assert recorder.calls == (sql, params)
+
+
+def test_a_duckdb_load_binds_no_parameter(make_warehouse, tmp_path):
+    """Binding any parameter makes DuckDB's Python client import pandas (half a second of every
+    load); a load through the CLI, native path and per-row path, never does."""
+    data = tmp_path / "data"
+    generate(data, students=20, seed=5)
+    (data / "attendance_2024_sem.csv").write_bytes(  # a quote: the per-row path takes it
+        (data / "attendance_2024_sem.csv").read_bytes().replace(b",P\n", b',"P"\n', 1))
+    script = ("import runpy, sys; sys.argv = ['loader', 'load', sys.argv[1], '--target', "
+              "'duckdb']\ntry:\n    runpy.run_module('loader', run_name='__main__')\n"
+              "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+              "assert 'pandas' not in sys.modules, 'pandas was imported'")
+    wh = make_warehouse("duckdb")
+    proc = subprocess.run([sys.executable, "-c", script, str(data)], cwd=PROJECT_DIR,
+                          env=wh.env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "attendance_2024_sem.csv" in proc.stderr
