@@ -4,8 +4,8 @@
 -- with how many files sent its key, whether it is the one counted (its latest load) and whether
 -- the files disagree on the values. The models count each key once, from its latest load.
 -- Attendance keys are grouped and listed only in the loads that may share one
--- (macros/latest_load.sql, rows_of_overlapping_loads): grouping all of its rows by key cost
--- MariaDB a temporary table of every row.
+-- (int_attendance_loads_overlapping): grouping all of its rows by key cost MariaDB a temporary
+-- table of every row.
 {% set kinds = {
     'attendance': {
         'relation': 'stg_aktu__attendance',
@@ -13,21 +13,21 @@
         'company_name': none, 'offer_date': none,
         'keys': ['course_code', 'class_date'],
         'values': ['attendance_status'],
-        'load_date': 'class_date'},
+        'in_overlapping_loads': true},
     'exam_results': {
         'relation': 'stg_aktu__exam_results',
         'course_code': 'course_code', 'class_date': none,
         'company_name': none, 'offer_date': none,
         'keys': ['course_code', "''"],
         'values': ['internal_marks', 'external_marks', 'total_marks'],
-        'load_date': none},
+        'in_overlapping_loads': false},
     'placements': {
         'relation': 'stg_aktu__placements',
         'course_code': none, 'class_date': none,
         'company_name': 'company_name', 'offer_date': 'offer_date',
         'keys': ['lower(company_name)', "coalesce(" ~ as_varchar('offer_date', 10) ~ ", '')"],
         'values': ["lower(coalesce(job_role, ''))", 'package_lpa'],
-        'load_date': none},
+        'in_overlapping_loads': false},
     'students': {
         'relation': 'stg_aktu__students',
         'course_code': none, 'class_date': none,
@@ -35,15 +35,21 @@
         'keys': ["''", "''"],
         'values': ['gender', 'category', 'program_code', 'admission_year', 'domicile_state',
                    'quota', 'has_disability'],
-        'load_date': none}
+        'in_overlapping_loads': false}
 } %}
 
 with
 
+attendance_overlapping_loads as (
+
+    select * from {{ ref('int_attendance_loads_overlapping') }}
+
+),
+
 {% for kind, spec in kinds.items() %}
 {#- A key repeated across files lies in the rows of loads that overlap in dates, where the kind
     has dates: both the grouping and the listing read those rows alone. -#}
-{%- set source = 'candidates' if spec['load_date'] else 'rows' %}
+{%- set source = 'candidates' if spec['in_overlapping_loads'] else 'rows' %}
 {{ kind }}_rows as (
 
     select
@@ -67,16 +73,18 @@ with
 
 ),
 
-{% if spec['load_date'] %}
--- Materialised first on MySQL/MariaDB (aktu_compute_once: the rows are unique, each has its
--- file and line), so that the key's grouping sorts these rows, not every row before the join.
+{% if spec['in_overlapping_loads'] %}
+-- Read from the list, so that MySQL/MariaDB look its loads up in the raw table's key; then
+-- materialised (aktu_compute_once: the rows are unique, each has its file and line), so that
+-- the key's grouping sorts these rows only.
 {{ kind }}_candidates as (
 
-    select {{ aktu_compute_once() }} *
+    select {{ aktu_compute_once() }} {{ kind }}_rows.*
 
-    from (
-        {{ rows_of_overlapping_loads(kind ~ '_rows', spec['load_date']) | indent(4) }}
-    ) as rows_of_overlapping_loads
+    from {{ kind }}_overlapping_loads
+    inner join {{ kind }}_rows
+        on {{ kind }}_overlapping_loads.loaded_at = {{ kind }}_rows.loaded_at
+        and {{ kind }}_overlapping_loads.college_code = {{ kind }}_rows.college_code
 
 ),
 

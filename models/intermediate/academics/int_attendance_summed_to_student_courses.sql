@@ -47,12 +47,25 @@ attendance as (
 
 ),
 
+-- The loads that may share a class with another (nearly always none).
+overlapping_loads as (
+
+    select * from {{ ref('int_attendance_loads_overlapping') }}
+
+),
+
 -- A class sent in several files (a resend, an overlapping export) counts once, as its latest load
--- has it. Only the rows of loads that may share a class are ranked (nearly always none): a window
--- over every row would cost MySQL/MariaDB a sort of them all.
+-- has it. Only the rows of loads that may share a class are ranked: a window over every row would
+-- cost MySQL/MariaDB a sort of them all. Read from the list, so that MySQL/MariaDB look its
+-- loads up in the raw table's key.
 rows_of_overlapping_loads as (
 
-    {{ rows_of_overlapping_loads('attendance', 'class_date') }}
+    select attendance.*
+
+    from overlapping_loads
+    inner join attendance
+        on overlapping_loads.loaded_at = attendance.loaded_at
+        and overlapping_loads.college_code = attendance.college_code
 
 ),
 
