@@ -16,10 +16,10 @@ import queue
 import re
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from loader.contracts import FILE_KINDS, Column, FileKind
