@@ -28,7 +28,8 @@
     {{ stale_check_note(stale) }}
 
   The aggregate has the columns source_row_count, last_loaded_at (the watermark) and
-  student_hash_fingerprint.
+  student_hash_fingerprint, and documents every column it has: a table whose columns differ from
+  the documented ones stops the run (on_schema_change='fail', which dbt-mysql ignores).
 #}
 {% macro reset_if_stale(file_loads, file_kind, resent_check) -%}
   {%- set reason = compiled_stale_reason(file_loads, file_kind, resent_check) -%}
@@ -80,6 +81,12 @@
       {{ exceptions.raise_compiler_error(this ~ " has no column " ~ needed ~ " (an older version of the project built it): rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
     {%- endif -%}
   {%- endfor -%}
+  {#- on_schema_change='fail' for every adapter: dbt-mysql ignores the config, and a column the
+      model gained would be left out of every insert into the old table without a word. -#}
+  {%- set documented = model.columns.keys() | map('lower') | sort | list -%}
+  {%- if documented and documented != columns | sort | list -%}
+    {{ exceptions.raise_compiler_error(this ~ " has the columns " ~ (columns | sort | join(', ')) ~ "; the model now documents " ~ (documented | join(', ')) ~ ": rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
+  {%- endif -%}
   {%- set state = run_query("select count(*), min(student_hash_fingerprint), max(student_hash_fingerprint), max(last_loaded_at) from " ~ this).rows[0] -%}
   {%- if state[0] | int == 0 -%}
     {{ return(none) }}

@@ -1,15 +1,14 @@
--- One row per (student_hash, course_code) seen in attendance, orphans included: the marts decide
--- what to keep. A class (student, course, date) sent in several files counts once, as its latest
--- load has it. Incremental: each run adds the rows loaded since the last one (a day's file) to the
--- pairs they touch; it rebuilds in full instead when that would be wrong - new rows re-send a
--- class it has counted, a re-export replaced counted rows, or student_hash changed mode or key
--- (macros/performance/incremental.sql). present_flag is 0/1, so its sum is the classes attended.
--- No on_schema_change: dbt-mysql ignores it, so a changed column list needs --full-refresh.
+-- One row per (student_hash, course_code) seen in attendance, orphans included. Incremental,
+-- and rebuilt in full when topping up would be wrong (its description, and
+-- macros/performance/incremental.sql). present_flag is 0/1: its sum is the classes attended.
+-- A changed column list stops the run until a --full-refresh: on_schema_change, or on
+-- MySQL/MariaDB, which ignore it, the stale check.
 {{
     config(
         materialized='incremental',
         unique_key=['student_hash', 'course_code'],
         incremental_strategy='delete+insert',
+        on_schema_change='fail',
         pre_hook=[
             "{{ reset_if_stale(ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) }}"
         ],
@@ -18,8 +17,7 @@
         ]
     )
 }}
-{#- Decided once a run, as the model compiles; the note carries the verdict to the pre-hook,
-    which empties the table when it gives a reason. -#}
+{#- Asked once a run, as the model compiles; the note carries the verdict to the pre-hook. -#}
 {%- set stale = aggregate_stale_reason(
     ref('stg_aktu__file_loads'), 'attendance', attendance_classes_resent) -%}
 {%- set top_up = is_incremental() and not stale %}
@@ -47,22 +45,15 @@ attendance as (
 
 ),
 
--- The loads that may share a class with another (nearly always none).
-overlapping_loads as (
-
-    select * from {{ ref('int_attendance_loads_overlapping') }}
-
-),
-
 -- A class sent in several files (a resend, an overlapping export) counts once, as its latest load
--- has it. Only the rows of loads that may share a class are ranked: a window over every row would
--- cost MySQL/MariaDB a sort of them all. Read from the list, so that MySQL/MariaDB look its
--- loads up in the raw table's key.
+-- has it. Only the rows of the loads that may share a class (nearly always none) are ranked: a
+-- window over every row would cost MySQL/MariaDB a sort of them all. Read from the list, so that
+-- MySQL/MariaDB look its loads up in the raw table's key.
 rows_of_overlapping_loads as (
 
     select attendance.*
 
-    from overlapping_loads
+    from {{ ref('int_attendance_loads_overlapping') }} as overlapping_loads
     inner join attendance
         on overlapping_loads.loaded_at = attendance.loaded_at
         and overlapping_loads.college_code = attendance.college_code
@@ -117,12 +108,12 @@ read_by_export_key as (
 
 ),
 
-summed_by_export_key as (
+-- Hashed per export key, so that SHA-256 runs once per student and course, not once per class.
+summed_by_student_hash as (
 
     select
-        read_by_export_key.college_code,
-        read_by_export_key.roll_no,
-        read_by_export_key.dob,
+        {{ student_hash('read_by_export_key.college_code', 'read_by_export_key.roll_no',
+            'read_by_export_key.dob') }} as student_hash,
         read_by_export_key.course_code,
         read_by_export_key.classes_held,
         read_by_export_key.present_rows
@@ -141,24 +132,32 @@ summed_by_export_key as (
 
 ),
 
-hashed as (
+{% if top_up %}
+-- What the table holds for the pairs the new rows touch. No new row re-sends a counted class
+-- (else the run is a full rebuild), so the pair's old and new counts add up.
+previous as (
 
     select
-        {{ student_hash('college_code', 'roll_no', 'dob') }} as student_hash,
-        course_code,
-        classes_held,
-        classes_attended,
-        source_row_count,
-        first_class_date,
-        last_class_date,
-        last_loaded_at
+        this_model.student_hash,
+        this_model.course_code,
+        this_model.classes_held,
+        this_model.classes_attended,
+        this_model.source_row_count,
+        this_model.first_class_date,
+        this_model.last_class_date,
+        this_model.last_loaded_at
 
-    from summed_by_export_key
+    from {{ this }} as this_model
+    inner join (select distinct student_hash, course_code from summed_by_student_hash) as touched
+        on this_model.student_hash = touched.student_hash
+        and this_model.course_code = touched.course_code
 
 ),
+{% endif %}
 
--- Summed again by hash: two export keys could in principle write the same hashed text.
-new_rows_summed as (
+-- One row per pair: two export keys could in principle write the same hashed text, and a top-up
+-- adds the new rows' counts to the table's.
+combined as (
 
     select
         student_hash,
@@ -170,58 +169,16 @@ new_rows_summed as (
         max(last_class_date) as last_class_date,
         max(last_loaded_at) as last_loaded_at
 
-    from hashed
+    from (
+        select * from summed_by_student_hash
+        {% if top_up %}
+        union all
+        select * from previous
+        {% endif %}
+    ) as pair_rows
     group by student_hash, course_code
 
 ),
-
-{% if top_up %}
--- No new row re-sends a counted class (else the run is a full rebuild): the pair's counts add.
-previous as (
-
-    select this_model.*
-    from {{ this }} as this_model
-    inner join new_rows_summed
-        on this_model.student_hash = new_rows_summed.student_hash
-        and this_model.course_code = new_rows_summed.course_code
-
-),
-
-combined as (
-
-    select
-        new_rows_summed.student_hash,
-        new_rows_summed.course_code,
-        new_rows_summed.classes_held + coalesce(previous.classes_held, 0) as classes_held,
-        new_rows_summed.classes_attended + coalesce(previous.classes_attended, 0)
-            as classes_attended,
-        new_rows_summed.source_row_count + coalesce(previous.source_row_count, 0)
-            as source_row_count,
-        case
-            when previous.first_class_date < new_rows_summed.first_class_date
-                then previous.first_class_date
-            else new_rows_summed.first_class_date
-        end as first_class_date,
-        case
-            when previous.last_class_date > new_rows_summed.last_class_date
-                then previous.last_class_date
-            else new_rows_summed.last_class_date
-        end as last_class_date,
-        new_rows_summed.last_loaded_at
-
-    from new_rows_summed
-    left join previous
-        on new_rows_summed.student_hash = previous.student_hash
-        and new_rows_summed.course_code = previous.course_code
-
-),
-{% else %}
-combined as (
-
-    select * from new_rows_summed
-
-),
-{% endif %}
 
 final as (
 
