@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 
 # The raw tables' `integer` (DuckDB INTEGER, MySQL/MariaDB INT): signed 32 bits. A value outside
@@ -148,3 +149,18 @@ def kind_for(path: Path) -> FileKind | None:
         if kind.matches(path.name):
             return kind
     return None
+
+
+def data_start(kind: FileKind, binary: BinaryIO, encoding: str) -> int | None:
+    """The byte offset of the first data line when the file's header qualifies it for the fast
+    and native paths (UTF-8, an unquoted one-line header naming exactly the contract's columns
+    in order), else None."""
+    if encoding != "utf-8-sig":
+        return None
+    binary.seek(0)
+    head = binary.read(1 << 16)
+    end = head.find(b"\n")
+    if end < 0 or b'"' in head[:end] or b"\r" in head[:end]:
+        return None
+    names = [name.strip().casefold() for name in head[:end].decode(encoding).split(",")]
+    return end + 1 if names == kind.column_names else None

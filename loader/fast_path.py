@@ -39,20 +39,6 @@ READ_BYTES = 1 << 22
 _COMMA, _NEWLINE = ord(","), ord("\n")
 
 
-def data_start(kind: FileKind, binary: BinaryIO, encoding: str) -> int | None:
-    """The byte offset of the first data line when the file qualifies for the fast path (UTF-8,
-    an unquoted one-line header naming exactly the contract's columns in order), else None."""
-    if encoding != "utf-8-sig":
-        return None
-    binary.seek(0)
-    head = binary.read(1 << 16)
-    end = head.find(b"\n")
-    if end < 0 or b'"' in head[:end] or b"\r" in head[:end]:
-        return None
-    names = [name.strip().casefold() for name in head[:end].decode(encoding).split(",")]
-    return end + 1 if names == kind.column_names else None
-
-
 class FastStager:
     """Stage blocks of `binary` from `offset` (whose first line is `line`) while they qualify.
 

@@ -14,7 +14,7 @@ The typed insert into the raw table, the audit counts, the shrink guard and the 
 load.py's and warehouse.DuckDBFileLoad's, as for every other file.
 
 A file qualifies when it is UTF-8, its header is exactly the contract's columns in order
-(fast_path.data_start), and a byte scan finds no double quote, no carriage return, no blank
+(contracts.data_start), and a byte scan finds no double quote, no carriage return, no blank
 line, no NUL or 0x01 byte (the reader's null marker), and exactly the header's number of
 commas per line on average (DuckDB's strict mode then refuses any line with a field too many or
 too few). A file that does not qualify, or that DuckDB's reader refuses (an undecodable byte, a
@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from loader.contracts import FileKind
+from loader.contracts import FileKind, data_start
 from loader.duplicates import DuplicateReport, duplicates_in, sql_string
-from loader.fast_path import data_start
 from loader.reader import Record
 from loader.stage import RejectSink
 from loader.values import Invalid, excerpt, normaliser
@@ -43,10 +42,6 @@ SCAN_BYTES = 1 << 24
 # DuckDB's memory while it holds a file's rows: beyond it the temporary table spills to disk,
 # so the loader's memory stays flat however large the file.
 MEMORY_LIMIT = "256MB"
-# The repeated-keys query groups every row. DuckDB 1.2's hash aggregate can crash once it spills
-# to disk (seen here in ~1 of 40 loads of 2.4M rows under MEMORY_LIMIT; duckdb/duckdb#23757 fixes
-# it upstream), so that query gets room to stay in memory: enough for ~20M rows.
-KEYS_MEMORY_LIMIT = "1GB"
 FETCH_ROWS = 10_000
 # Bytes that make a file take the per-row path: quoting, CR line ends, and the reader's null
 # marker (0x01) and NUL, which the per-row path shows as an escape in a reject.
@@ -164,7 +159,7 @@ class NativeFile:
         self.con.execute("set preserve_insertion_order = false")
         rejected = self._refuse_rows(refused, rejects) if refused else 0
         view = self._canonical_view(maps, rejected > 0)
-        report = self._repeated_keys(view)
+        report = duplicates_in(self.con, self.kind, view)
         dropped = report.lines_to_remove
         where = ""
         if dropped:
@@ -179,14 +174,6 @@ class NativeFile:
                         f"select {values}, _line, ?, ?::timestamp from {view}{where}",
                         [file_name, started_at])
         return Landed(self.lines, rejected, report)
-
-    def _repeated_keys(self, view: str) -> DuplicateReport:
-        """The repeated keys, under KEYS_MEMORY_LIMIT (see there)."""
-        self.con.execute(f"set memory_limit = '{KEYS_MEMORY_LIMIT}'")
-        try:
-            return duplicates_in(self.con, self.kind, view)
-        finally:
-            self.con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
 
     def _judge_values(self) -> tuple[dict[int, list[tuple[str, str | None]]],
                                      dict[int, dict[str, str]]]:

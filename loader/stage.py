@@ -162,7 +162,8 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
     are the difference."""
     # Imported here: numpy and DuckDB load in the parsing child (preloaded by its fork server),
     # not in the loader process, which uses this module only for Rejects.
-    from loader.fast_path import FastStager, data_start
+    from loader.contracts import data_start
+    from loader.fast_path import FastStager
 
     names = ChunkNames(workdir, chunk_rows)
     with path.open("rb") as binary:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from loader.contracts import kind_for
-from loader.fast_path import FastStager, data_start
+from loader.contracts import data_start
+from loader.fast_path import FastStager
 from loader.stage import Rejects, staged_chunks
 from loader.staging_file import ChunkNames
 from loader.warehouse import Audit

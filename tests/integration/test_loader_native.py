@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from engines import PROJECT_DIR
 from loader.contracts import kind_for
+from loader.duplicates import duplicates_in
 from loader.native import NativeFile, data_lines
 from loader.sample import generate
 from loader.warehouse import duckdb_execute
@@ -242,3 +244,25 @@ def test_a_duckdb_load_binds_no_parameter(make_warehouse, tmp_path):
                           env=wh.env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "attendance_2024_sem.csv" in proc.stderr
+
+
+def test_repeated_keys_in_many_passes_are_those_of_one_pass():
+    """duplicates_in groups the key hashes a slice at a time (memory flat at any size): the
+    exact repeats and conflicts it finds do not depend on the number of slices, and it leaves
+    no table behind."""
+    kind = kind_for(Path("attendance_2024_sem.csv"))
+    # 280 keys (40 rolls x 7 dates); the rows from 280 on repeat them, and from 560 on every
+    # other one with the other status: exact repeats and conflicts.
+    rows = [("AKTU001", f"R{n % 40}", "2003-01-01", "CSE401", f"2024-02-{n % 7 + 1:02d}",
+             "A" if n >= 560 and n % 2 else "P") for n in range(600)]
+    con = duckdb.connect()
+    columns = ", ".join(f"{name} varchar" for name in kind.column_names)
+    con.execute(f"create temp table staged ({columns}, _line bigint)")
+    con.executemany("insert into staged values (?, ?, ?, ?, ?, ?, ?)",
+                    [(*row, line) for line, row in enumerate(rows, start=2)])
+    reports = [duplicates_in(con, kind, "staged", rows_per_pass=per_pass)
+               for per_pass in (1_000_000, 50, 7)]
+    assert reports[0].exact and reports[0].conflicts
+    for report in reports[1:]:
+        assert (report.exact, report.conflicts) == (reports[0].exact, reports[0].conflicts)
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (1,)
