@@ -81,12 +81,7 @@
       {{ exceptions.raise_compiler_error(this ~ " has no column " ~ needed ~ " (an older version of the project built it): rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
     {%- endif -%}
   {%- endfor -%}
-  {#- on_schema_change='fail' for every adapter: dbt-mysql ignores the config, and a column the
-      model gained would be left out of every insert into the old table without a word. -#}
-  {%- set documented = model.columns.keys() | map('lower') | sort | list -%}
-  {%- if documented and documented != columns | sort | list -%}
-    {{ exceptions.raise_compiler_error(this ~ " has the columns " ~ (columns | sort | join(', ')) ~ "; the model now documents " ~ (documented | join(', ')) ~ ": rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
-  {%- endif -%}
+  {%- do fail_if_columns_changed(columns) -%}
   {%- set state = run_query("select count(*), min(student_hash_fingerprint), max(student_hash_fingerprint), max(last_loaded_at) from " ~ this).rows[0] -%}
   {%- if state[0] | int == 0 -%}
     {{ return(none) }}
@@ -228,4 +223,24 @@
         {%- if not loop.last %}
         and {% endif %}{% endfor %}
     {%- endif %}
+{%- endmacro %}
+
+{#
+  on_schema_change='fail' on every adapter, for the incremental models (dbt-mysql ignores the
+  config): on an incremental run, a table whose columns are not the model's documented ones stops
+  the run with the command that rebuilds it. Without it, delete+insert on MySQL/MariaDB inserts
+  the table's old column list and leaves a column the model gained out without a word. Called as
+  the model compiles; `columns` when the caller has already read them.
+#}
+{% macro fail_if_columns_changed(columns=none) -%}
+  {%- if not (execute and is_incremental()) -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- if columns is none -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+  {%- endif -%}
+  {%- set documented = model.columns.keys() | map('lower') | sort | list -%}
+  {%- if documented != columns | sort | list -%}
+    {{ exceptions.raise_compiler_error(this ~ " has the columns " ~ (columns | sort | join(', ')) ~ "; the model now documents " ~ (documented | join(', ')) ~ ": rebuild it once with `dbt build --full-refresh --select " ~ this.identifier ~ "+`") }}
+  {%- endif -%}
 {%- endmacro %}

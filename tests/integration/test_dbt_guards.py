@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engines import PROJECT_DIR
+from engines import PROJECT_DIR, execute_sql
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
@@ -122,3 +122,22 @@ def test_only_the_raw_tables_a_selection_reads_are_required(engine, make_warehou
     run = wh.dbt("run", "--select", "stg_aktu__placements", check=False)
     assert run.returncode != 0
     assert f"raw tables missing in {wh.schema}_raw (placements), so" in run.stdout, run.stdout[-3000:]
+
+
+def test_a_raw_line_landed_twice_fails_its_key_test(make_warehouse, tmp_path):
+    """unique_lines_per_load on DuckDB, whose raw tables have no primary key (MariaDB's refuse
+    such a row): its bitmap of each load's lines finds a line landed twice, and the failing rows
+    are the repeated (load, line) pairs, as the default grouping lists them."""
+    data = tmp_path / "data"
+    generate(data, students=20, seed=5)
+    wh = make_warehouse("duckdb")
+    wh.load(data)
+    raw = wh.relation("raw", "attendance")
+    execute_sql(wh, f"insert into {raw} select * from {raw} where _source_line in (5, 9)")
+    execute_sql(wh, f"insert into {raw} select * from {raw} where _source_line = 9 limit 1")
+    test = wh.dbt("build", "--select", "stg_aktu__attendance", "--store-failures", check=False)
+    assert test.returncode != 0
+    name = "unique_lines_per_load_stg_aktu__attendance_"
+    assert (_test_result(wh, name)["status"], _test_result(wh, name)["failures"]) == ("fail", 2)
+    stored = wh.table("dbt_test__audit", name).sort_values("source_line")
+    assert list(zip(stored["source_line"], stored["occurrences"])) == [(5, 2), (9, 3)]

@@ -160,22 +160,23 @@ def test_aggregate_session_keeps_temporary_tables_in_memory_then_resets(make_war
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_changed_column_list_stops_the_run(engine, make_warehouse, tmp_path):
-    """on_schema_change='fail' on every engine: a table whose columns are not the model's (here
-    one column gone, as after a model change that added it) stops the incremental run with the
-    command that fixes it, rather than inserting without the missing column. dbt-mysql ignores
-    the config; the stale check compares the columns there."""
+    """on_schema_change='fail' on every engine, for both incremental models: a table whose
+    columns are not the model's (here one column gone, as after a model change that added it)
+    stops the incremental run with the command that fixes it, rather than inserting without the
+    missing column. dbt-mysql ignores the config; fail_if_columns_changed compares there."""
     base, later_days = _days(tmp_path)
     wh = make_warehouse(engine)
     wh.load(base)
     wh.dbt("build", *SELECT)
-    aggregate = wh.relation("intermediate", "int_attendance_summed_to_student_courses")
-    execute_sql(wh, f"alter table {aggregate} drop column first_class_date")
-    shutil.copy(later_days[0], base / later_days[0].name)
-    wh.load(base)
-    stopped = wh.dbt("build", *SELECT, check=False)
-    assert stopped.returncode != 0
-    assert "the model now documents" in stopped.stdout
-    assert ("dbt build --full-refresh --select int_attendance_summed_to_student_courses+"
-            in stopped.stdout)
-    wh.dbt("build", "--full-refresh", *SELECT)
+    changes = [("int_attendance_loads_spanned", "source_row_count"),
+               ("int_attendance_summed_to_student_courses", "first_class_date")]
+    for day, (model, column) in zip(later_days, changes):
+        execute_sql(wh, f"alter table {wh.relation('intermediate', model)} drop column {column}")
+        shutil.copy(day, base / day.name)
+        wh.load(base)
+        stopped = wh.dbt("build", *SELECT, check=False)
+        assert stopped.returncode != 0
+        assert "the model now documents" in stopped.stdout
+        assert f"dbt build --full-refresh --select {model}+" in stopped.stdout
+        wh.dbt("build", "--full-refresh", *SELECT)
     _assert_same(wh, _full(make_warehouse, engine, base))

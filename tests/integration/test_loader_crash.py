@@ -247,3 +247,75 @@ def test_lanes_left_prepared_without_an_audit_table_are_rolled_back(crash_wareho
     assert done.stderr.count("rollback of a lane that a stopped loader left prepared") == 2
     assert _own_prepared_lanes(wh) == []
     assert _count(wh, path.name) == rows
+
+
+# A DuckDB load on the native path (loader/native.py) that dies at an exact moment: with the
+# file read into DuckDB's temporary table (before the file's transaction), with its rows inserted
+# into the raw table, or in commit with everything but the COMMIT itself done (the earlier
+# version's rows deleted, the audit updated). os._exit leaves DuckDB no chance to clean up, as
+# SIGKILL; a timed kill lands in the native path's short phases too rarely to test them.
+_DIE_IN_NATIVE_LOAD = """
+import os, sys
+from loader import native, warehouse
+from loader.cli import main
+
+moment = sys.argv[1]
+landed = []
+stage, land, commit = native.NativeFile.stage.__func__, native.NativeFile.land, warehouse.DuckDBFileLoad.commit
+
+def die(where):
+    print(f"dying {where}", file=sys.stderr, flush=True)
+    os._exit(9)
+
+def staged(cls, *args):
+    found = stage(cls, *args)
+    if moment == "after-stage" and found is not None:
+        die(moment)
+    return found
+
+def landed_then(self, *args):
+    result = land(self, *args)
+    landed.append(result)
+    if moment == "after-insert":
+        die(moment)
+    return result
+
+def committed(self, audit):
+    if moment == "in-commit" and landed:
+        self.wh.con.execute = lambda sql, *a, real=self.wh.con.execute: (
+            die(moment) if sql == "commit" else real(sql, *a))
+    commit(self, audit)
+
+native.NativeFile.stage = classmethod(staged)
+native.NativeFile.land = landed_then
+warehouse.DuckDBFileLoad.commit = committed
+if __name__ == "__main__":
+    main(["load", sys.argv[2], "--target", "duckdb", "--no-progress"])
+"""
+
+
+@pytest.mark.parametrize("moment", ["after-stage", "after-insert", "in-commit"])
+def test_native_load_dying_anywhere_keeps_the_previous_version(moment, crash_warehouse, tmp_path):
+    """A corrected re-export whose native load dies leaves the loaded version as it was, and the
+    next run lands the re-export whole."""
+    wh = crash_warehouse("duckdb")
+    path, rows = _attendance_file(tmp_path)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1001]))  # version 1: 1000 rows
+    wh.load(path.parent)
+    path.write_text("".join(lines))  # the corrected, complete re-export
+    script = tmp_path / "die_in_native_load.py"
+    script.write_text(_DIE_IN_NATIVE_LOAD)
+    project = Path(__file__).resolve().parents[2]
+    env = {**wh.env(), "PYTHONPATH": os.pathsep.join(
+        [str(project), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    died = subprocess.run([sys.executable, str(script), moment, str(path.parent)],
+                          cwd=project, env=env, capture_output=True, text=True)
+    assert died.returncode == 9 and f"dying {moment}" in died.stderr, died.stderr[-2000:]
+    assert _count(wh, path.name) == 1000
+    wh.load(path.parent)
+    assert _count(wh, path.name) == rows
+    audit = wh.query(f"select status, rows_loaded from {wh.relation('raw', '_load_audit')} "
+                     f"where file_name = '{path.name}' order by started_at")
+    assert list(audit["status"]) == ["loaded", "interrupted", "loaded"]
+    assert int(audit["rows_loaded"].iloc[-1]) == rows

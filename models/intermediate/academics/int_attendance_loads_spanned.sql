@@ -8,9 +8,11 @@
     config(
         materialized='incremental',
         unique_key=['loaded_at', 'college_code'],
-        incremental_strategy='delete+insert'
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
     )
 }}
+{%- do fail_if_columns_changed() %}
 with
 
 attendance as (

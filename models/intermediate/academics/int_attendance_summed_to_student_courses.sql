@@ -1,8 +1,7 @@
 -- One row per (student_hash, course_code) seen in attendance, orphans included. Incremental,
 -- and rebuilt in full when topping up would be wrong (its description, and
--- macros/performance/incremental.sql). present_flag is 0/1: its sum is the classes attended.
--- A changed column list stops the run until a --full-refresh: on_schema_change, or on
--- MySQL/MariaDB, which ignore it, the stale check.
+-- macros/performance/incremental.sql, which also stops a run on a changed column list where
+-- dbt-mysql ignores on_schema_change). present_flag is 0/1: its sum is the classes attended.
 {{
     config(
         materialized='incremental',
@@ -79,6 +78,7 @@ superseded_by_export_key as (
         roll_no,
         dob,
         course_code,
+        count(*) as superseded_row_count,
         sum(present_flag) as superseded_present
 
     from ranked_by_load
@@ -87,8 +87,8 @@ superseded_by_export_key as (
 
 ),
 
--- Per export key, every row read: a class counts once however many loads sent it, and the rows
--- a later load sent again are taken off the present ones.
+-- Per export key, every row read. A load holds a class once (the loader refuses or collapses a
+-- repeated key), so the rows a later load sent again, taken off, leave one row per class.
 read_by_export_key as (
 
     select
@@ -96,7 +96,6 @@ read_by_export_key as (
         roll_no,
         dob,
         course_code,
-        count(distinct class_date) as classes_held,
         sum(present_flag) as present_rows,
         count(*) as source_row_count,
         min(class_date) as first_class_date,
@@ -115,7 +114,8 @@ summed_by_student_hash as (
         {{ student_hash('read_by_export_key.college_code', 'read_by_export_key.roll_no',
             'read_by_export_key.dob') }} as student_hash,
         read_by_export_key.course_code,
-        read_by_export_key.classes_held,
+        read_by_export_key.source_row_count
+        - coalesce(superseded_by_export_key.superseded_row_count, 0) as classes_held,
         read_by_export_key.present_rows
         - coalesce(superseded_by_export_key.superseded_present, 0) as classes_attended,
         read_by_export_key.source_row_count,
