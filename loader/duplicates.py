@@ -88,11 +88,13 @@ def duplicates_in(con: "duckdb.DuckDBPyConnection", kind: FileKind, source: str,
             con.execute(f"insert into {hashes}_repeated select key_hash from {hashes} "
                         f"where key_hash % {passes} = {slice_} "
                         "group by key_hash having count(*) > 1")
+        # Nearly always no hash repeats, and the rows need not be read again.
+        repeats = con.execute(f"select count(*) from {hashes}_repeated").fetchone()[0]
         candidates = con.execute(
             f"select {key}, _line, {signature} from {source} where _line in ("
             f"select _line from {hashes} "
             f"where key_hash in (select key_hash from {hashes}_repeated)) order by _line"
-        ).fetchall()
+        ).fetchall() if repeats else []
     finally:
         for table in (hashes, f"{hashes}_repeated"):
             con.execute(f"drop table if exists temp.{table}")

@@ -280,10 +280,19 @@ def landed_then(self, *args):
         die(moment)
     return result
 
+class DiesAtCommit:  # the connection, but its COMMIT kills the process instead
+    def __init__(self, con):
+        self.con = con
+    def execute(self, sql, *args):
+        if sql.strip().lower() == "commit":
+            die(moment)
+        return self.con.execute(sql, *args)
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
 def committed(self, audit):
     if moment == "in-commit" and landed:
-        self.wh.con.execute = lambda sql, *a, real=self.wh.con.execute: (
-            die(moment) if sql == "commit" else real(sql, *a))
+        self.wh.con = DiesAtCommit(self.wh.con)
     commit(self, audit)
 
 native.NativeFile.stage = classmethod(staged)
