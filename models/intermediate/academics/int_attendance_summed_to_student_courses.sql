@@ -91,7 +91,7 @@ superseded_by_export_key as (
 -- repeated key), so the rows a later load sent again, taken off, leave one row per class.
 read_by_export_key as (
 
-    select
+    select {{ aktu_sort_to_group() }}
         college_code,
         roll_no,
         dob,
