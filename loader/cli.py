@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from loader.connect import connect
 from loader.load import MAX_SHRINK, load_folder
 from loader.profiles import ProfileError, load_target
 from loader.reader import FileRefused
 from loader.sample import generate
 from loader.stage import DEFAULT_CHUNK_ROWS
-from loader.warehouse import WarehouseError, connect
+from loader.warehouse import WarehouseError
 
 
 def _positive_int(text: str) -> int:

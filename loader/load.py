@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from loader.audit import Audit, PreviousLoad
 from loader.contracts import FileKind, kind_for
 from loader.duplicates import DuplicateReport
 from loader.parse_process import ChildParse, start_parse_server
@@ -19,8 +20,7 @@ from loader.progress import Progress
 from loader.reader import FileRefused, Record, records, refuse_unreadable, sha256_and_encoding
 from loader.stage import DEFAULT_CHUNK_ROWS, Rejects, reason_key
 from loader.staging_file import StagingFile
-from loader.warehouse import (Audit, DuckDBWarehouse, FileLoad, PreviousLoad, Warehouse,
-                              WarehouseLost)
+from loader.warehouse import DuckDBWarehouse, FileLoad, Warehouse, WarehouseLost
 from loader.workdirs import new_workdir, remove_stale_workdirs
 
 if TYPE_CHECKING:

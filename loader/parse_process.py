@@ -25,12 +25,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Iterator
 
+from loader.audit import Audit
 from loader.contracts import FileKind
 from loader.duplicates import DuplicateReport, find_duplicates
 from loader.reader import FileRefused
 from loader.stage import Rejects, RejectSink, staged_chunks
 from loader.values import excerpt
-from loader.warehouse import Audit
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 # The child's heavy modules (numpy, DuckDB) are imported by the fork server once, not by the

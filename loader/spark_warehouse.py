@@ -52,9 +52,9 @@ import duckdb
 
 from loader.contracts import FILE_KINDS, Column, FileKind
 from loader.duplicates import csv_source, sql_string
+from loader.audit import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECT_COLUMNS_ADDED,
+                          REJECTS_TABLE, Audit, PreviousLoad, start_after)
 from loader.profiles import ProfileError, Target
-from loader.warehouse import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECT_COLUMNS_ADDED,
-                              REJECTS_TABLE, Audit, PreviousLoad, start_after)
 
 PARTITION_COLUMN = "file_partition"  # raw tables: = _source_file
 DUCKDB_MEMORY_LIMIT = "512MB"

@@ -19,12 +19,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, BinaryIO, Callable, Iterator, Protocol
 
+from loader.audit import Audit
 from loader.contracts import FileKind
 from loader.reader import (FileRefused, Record, RecordSource, header_index,
                            refuse_unreadable)
 from loader.staging_file import ChunkNames, StagingFile, encode_row, needs_quotes
 from loader.values import INVALID, NULL, CellCache, Invalid, excerpt
-from loader.warehouse import Audit
 
 DEFAULT_CHUNK_ROWS = 100_000
 
@@ -47,7 +47,7 @@ def reason_key(column: str | None, reason: str) -> str:
 
 class Rejects:
     """Refused rows of one file, written as they are found, as rows of the rejects table
-    (loader/warehouse.REJECT_COLUMNS in the interchange format), to `spool` or to an anonymous
+    (loader/audit.REJECT_COLUMNS in the interchange format), to `spool` or to an anonymous
     temporary file; memory stays flat however many. `tally` counts their reason_key()s."""
 
     def __init__(self, load_id: str, file_name: str, spool: Path | None = None) -> None:

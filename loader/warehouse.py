@@ -17,32 +17,16 @@ import re
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from loader.contracts import FILE_KINDS, Column, FileKind
 from loader.duplicates import csv_source, sql_string
+from loader.audit import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECT_COLUMNS_ADDED,
+                          REJECTS_TABLE, Audit, PreviousLoad, start_after)
 from loader.profiles import Target
 
-AUDIT_TABLE = "_load_audit"
-REJECTS_TABLE = "_load_rejects"
-
-AUDIT_COLUMNS = (
-    "load_id", "file_name", "file_kind", "file_sha256", "encoding", "rows_read", "rows_loaded",
-    "rows_rejected", "rows_duplicate", "started_at", "finished_at", "status", "message",
-    "source_folder",
-)
-# raw_line keeps a bounded prefix of the refused record (loader/reader.RAW_PREFIX_CHARS), with
-# the whole record's length in bytes and SHA-256: a reject row stays small however long the
-# record was (a MySQL TEXT holds 64 KB).
-REJECT_COLUMNS = ("load_id", "source_file", "line_number", "column_name", "reason", "raw_line",
-                  "raw_length", "raw_sha256")
 REJECTS_MEMORY_LIMIT = "128MB"  # DuckDB's, while it inserts a file's rejects
-# Columns later loaders added to _load_rejects: added to a table an older loader created.
-REJECT_COLUMNS_ADDED = (("raw_length", "bigint"), ("raw_sha256", "char(64)"))
-
 # Every row of one file load carries the load's start (the audit's started_at) as _loaded_at, and
 # loads run one at a time, each starting strictly after the one before (record_start): on
 # MySQL/MariaDB this clustered key keeps the rows in load order, so "rows loaded since X" (dbt's
@@ -82,37 +66,6 @@ class WarehouseLost(WarehouseError):
     """The warehouse stopped answering in the middle of a run."""
 
 
-@dataclass(frozen=True)
-class PreviousLoad:
-    """The current load of a file name: its content hash, rows and the folder it came from
-    (None for loads of loaders whose audit had no source_folder)."""
-
-    file_sha256: str
-    rows_loaded: int
-    source_folder: str | None
-
-
-@dataclass
-class Audit:
-    load_id: str
-    file_name: str
-    file_kind: str
-    file_sha256: str
-    started_at: str
-    encoding: str = ""
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rows_duplicate: int = 0
-    finished_at: str | None = None
-    status: str = "started"
-    message: str = ""
-    source_folder: str = ""
-
-    def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, c) for c in AUDIT_COLUMNS)
-
-
 class FileLoad(Protocol):
     """One file's transaction: old rows of the file out, new rows in, all or nothing."""
 
@@ -132,17 +85,6 @@ class Warehouse(Protocol):
     def record_outcome(self, audit: Audit) -> None: ...
     def begin_file(self, kind: FileKind, audit: Audit, replacing: bool) -> FileLoad: ...
     def close(self) -> None: ...
-
-
-def start_after(audit: Audit, latest: datetime | None) -> None:
-    """Move audit.started_at to a microsecond after `latest` (the last load's start) when the
-    clock reads earlier than that: _loaded_at keys the raw rows of one load, and dbt reads the
-    rows loaded since the last _loaded_at it saw, so a clock set back must not reuse a start."""
-    if latest is None:
-        return
-    earliest = latest + timedelta(microseconds=1)
-    if datetime.fromisoformat(audit.started_at) < earliest:
-        audit.started_at = earliest.isoformat(sep=" ", timespec="microseconds")
 
 
 def _sql_type(column: Column, mysql: bool) -> str:
@@ -735,14 +677,3 @@ class MySQLFileLoad:
             lane.con.close()
         self.lanes = []
         self.wh._execute("rollback")
-
-
-def connect(target: Target) -> Warehouse:
-    if target.type == "duckdb":
-        return DuckDBWarehouse(target)
-    if target.type == "spark":
-        # Imported here: pyspark / dbt-spark are the optional `spark` extra.
-        from loader.spark_warehouse import SparkWarehouse
-
-        return SparkWarehouse(target)
-    return MySQLWarehouse(target)

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from loader.contracts import kind_for
-from loader.contracts import data_start
+from loader.audit import Audit
+from loader.contracts import data_start, kind_for
 from loader.fast_path import FastStager
 from loader.stage import Rejects, staged_chunks
 from loader.staging_file import ChunkNames
-from loader.warehouse import Audit
 
 HEADER = "college_code,roll_no,dob,course_code,date,status"
 ROWS = 40_000  # blocks of 10k, 20k, 40k lines: the awkward line sits in the third block
