@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from loader.contracts import FILE_KINDS, Column, FileKind
-from loader.duplicates import csv_source, sql_string
 from loader.audit import (AUDIT_COLUMNS, AUDIT_TABLE, REJECT_COLUMNS, REJECT_COLUMNS_ADDED,
                           REJECTS_TABLE, Audit, PreviousLoad, start_after)
+from loader.contracts import FILE_KINDS, Column, FileKind
+from loader.duplicates import csv_source, sql_string
 from loader.profiles import Target
 
 REJECTS_MEMORY_LIMIT = "128MB"  # DuckDB's, while it inserts a file's rejects

@@ -83,5 +83,5 @@
 {%- endmacro %}
 
 {% macro mariadb__aktu_sort_to_group() -%}
-  sql_big_result
+  {{ mysql__aktu_sort_to_group() }}
 {%- endmacro %}

@@ -186,10 +186,11 @@ if __name__ == "__main__":
 """
 
 
-def _die_in_commit(wh, moment: str, folder: Path, tmp_path: Path) -> list[str]:
-    """Run a loader that dies inside its commit; its prepared lanes."""
-    script = tmp_path / "die_in_commit.py"
-    script.write_text(_DIE_IN_COMMIT)
+def _run_dying_loader(wh, source: str, moment: str, folder: Path,
+                      tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run `source` (a loader patched to die at `moment`) on `folder`; it must exit 9."""
+    script = tmp_path / "dying_loader.py"
+    script.write_text(source)
     project = Path(__file__).resolve().parents[2]
     # The script runs from tmp_path: the project's own loader goes first on its path.
     env = {**wh.env(), "PYTHONPATH": os.pathsep.join(
@@ -197,6 +198,12 @@ def _die_in_commit(wh, moment: str, folder: Path, tmp_path: Path) -> list[str]:
     died = subprocess.run([sys.executable, str(script), moment, str(folder)],
                           cwd=project, env=env, capture_output=True, text=True)
     assert died.returncode == 9, died.stderr[-2000:]
+    return died
+
+
+def _die_in_commit(wh, moment: str, folder: Path, tmp_path: Path) -> list[str]:
+    """Run a loader that dies inside its commit; its prepared lanes."""
+    _run_dying_loader(wh, _DIE_IN_COMMIT, moment, folder, tmp_path)
     return _own_prepared_lanes(wh)
 
 
@@ -313,14 +320,8 @@ def test_native_load_dying_anywhere_keeps_the_previous_version(moment, crash_war
     path.write_text("".join(lines[:1001]))  # version 1: 1000 rows
     wh.load(path.parent)
     path.write_text("".join(lines))  # the corrected, complete re-export
-    script = tmp_path / "die_in_native_load.py"
-    script.write_text(_DIE_IN_NATIVE_LOAD)
-    project = Path(__file__).resolve().parents[2]
-    env = {**wh.env(), "PYTHONPATH": os.pathsep.join(
-        [str(project), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    died = subprocess.run([sys.executable, str(script), moment, str(path.parent)],
-                          cwd=project, env=env, capture_output=True, text=True)
-    assert died.returncode == 9 and f"dying {moment}" in died.stderr, died.stderr[-2000:]
+    died = _run_dying_loader(wh, _DIE_IN_NATIVE_LOAD, moment, path.parent, tmp_path)
+    assert f"dying {moment}" in died.stderr, died.stderr[-2000:]
     assert _count(wh, path.name) == 1000
     wh.load(path.parent)
     assert _count(wh, path.name) == rows
