@@ -65,39 +65,44 @@ def find_duplicates(kind: FileKind, chunks: list[Path], workdir: Path) -> Duplic
 
 
 def duplicates_in(con: "duckdb.DuckDBPyConnection", kind: FileKind, source: str,
-                  rows_per_pass: int = ROWS_PER_PASS) -> DuplicateReport:
+                  rows_per_pass: int = ROWS_PER_PASS,
+                  key_hashes: str | None = None) -> DuplicateReport:
     """Rows sharing a key in `source` (a DuckDB relation of the contract's columns as canonical
     text, NULL for no value, and `_line`): each row's 64-bit key hash is written once to a
     narrow temporary table, grouped a slice of hash values at a time (see ROWS_PER_PASS), and
     the few candidate rows are then compared on the key itself, so a hash collision costs
-    nothing. The one rule for both landing paths (loader/native.py)."""
+    nothing. `key_hashes`, when given, is a relation of (key_hash, _line) already holding
+    `hash(key)` of every row of `source` (the native path takes it while DuckDB reads the file),
+    and replaces that table. The one rule for both landing paths (loader/native.py)."""
     report = DuplicateReport()
     names = kind.column_names
     key = ", ".join(f'"{k}"' for k in kind.key)
     # A row's signature: every contract value, NULL told apart from any text.
     signature = "md5(concat_ws(chr(31), " + ", ".join(
         f"coalesce('v' || \"{n}\", 'n')" for n in names) + "))"
-    hashes = f"_key_hashes_{uuid.uuid4().hex}"
+    table = f"_key_hashes_{uuid.uuid4().hex}"
+    hashes = key_hashes or table
     try:
-        con.execute(f"create temp table {hashes} as select hash({key}) as key_hash, _line "
-                    f"from {source}")
+        if key_hashes is None:
+            con.execute(f"create temp table {table} as select hash({key}) as key_hash, _line "
+                        f"from {source}")
         rows = con.execute(f"select count(*) from {hashes}").fetchone()[0]
         passes = max(1, -(-rows // rows_per_pass))
-        con.execute(f"create temp table {hashes}_repeated (key_hash ubigint)")
+        con.execute(f"create temp table {table}_repeated (key_hash ubigint)")
         for slice_ in range(passes):
-            con.execute(f"insert into {hashes}_repeated select key_hash from {hashes} "
+            con.execute(f"insert into {table}_repeated select key_hash from {hashes} "
                         f"where key_hash % {passes} = {slice_} "
                         "group by key_hash having count(*) > 1")
         # Nearly always no hash repeats, and the rows need not be read again.
-        repeats = con.execute(f"select count(*) from {hashes}_repeated").fetchone()[0]
+        repeats = con.execute(f"select count(*) from {table}_repeated").fetchone()[0]
         candidates = con.execute(
             f"select {key}, _line, {signature} from {source} where _line in ("
             f"select _line from {hashes} "
-            f"where key_hash in (select key_hash from {hashes}_repeated)) order by _line"
+            f"where key_hash in (select key_hash from {table}_repeated)) order by _line"
         ).fetchall() if repeats else []
     finally:
-        for table in (hashes, f"{hashes}_repeated"):
-            con.execute(f"drop table if exists temp.{table}")
+        for name in (table, f"{table}_repeated"):
+            con.execute(f"drop table if exists temp.{name}")
     groups: dict[tuple[object, ...], list[tuple[int, str]]] = {}
     width = len(kind.key)
     for row in candidates:

@@ -40,6 +40,19 @@ def _invalid_utf8() -> bytes:
         "\xff".encode(), b"\xff")
 
 
+def _raw_repeats(header: str, extra: str = "") -> str:
+    """Repeated keys whose key columns need no normalising: lines 3 and 7 repeat 2 and 6
+    exactly (7 once its status is normalised), 4 and 5 conflict."""
+    return (f"{header}\n"
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"        # 2
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"        # 3 repeats 2
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-02,P\n"        # 4 conflicts with 5
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-02,a\n"        # 5
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-03,present\n"  # 6
+            "AKTU001,R1,2003-01-01,CSE401,2024-02-03,P\n"        # 7 repeats 6
+            + extra)
+
+
 # Files every native/per-row comparison loads: each fast-path case as its own attendance file,
 # and the contracts' awkward students, exams and placements.
 def _folder(tmp_path):
@@ -60,6 +73,8 @@ def _folder(tmp_path):
         "AKTU001,R1,2003-01-01,CSE401,2024-02-02,A\n"   # 6
         "AKTU001,R1,2003-01-01,CSE401,2024-02-03,L\n"   # 7 refused
         "AKTU001,R1,2003-01-01,CSE401,2024-02-03,A\n".encode())  # 8
+    # Repeats in the raw text itself: the native path finds them from the hashes it staged.
+    (data / "attendance_raw_dups.csv").write_bytes(_raw_repeats(ATT_HEADER).encode())
     (data / "attendance_bad.csv").write_bytes(
         f"{ATT_HEADER}\n"
         "AKTU001,R1,2003-01-01,CSE401,2024-02-01,P\n"
@@ -266,3 +281,56 @@ def test_repeated_keys_in_many_passes_are_those_of_one_pass():
     for report in reports[1:]:
         assert (report.exact, report.conflicts) == (reports[0].exact, reports[0].conflicts)
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (1,)
+
+
+class _Landing:
+    """What NativeFile.land needs of a DuckDBFileLoad: the insert, kept as rows."""
+
+    def __init__(self, con) -> None:
+        self.con, self.rows = con, []
+
+    def add_select(self, columns: str, select: str, params: list) -> None:
+        self.rows = duckdb_execute(self.con, select, params).fetchall()
+
+
+@pytest.mark.parametrize("extra, staged", [
+    ("", True),
+    ("AKTU001,R1,2003-01-01,CSE401,01-02-2024,P\n", False),  # 8: a key value normalised
+    ("AKTU001,R1,2003-01-01,CSE401,2024-02-01,L\n", True),  # 8: refused, 2's key
+])
+def test_repeated_keys_come_from_the_staged_hashes_only_when_the_raw_key_is_canonical(
+        tmp_path, monkeypatch, extra, staged):
+    """The native path hashes each raw key as DuckDB reads the file. Those hashes stand for the
+    canonical keys only when no key value normalises to another text; otherwise the canonical
+    rows are hashed again. Either way the repeats found are the same, and a refused row that
+    shares a kept row's key is no repeat."""
+    from loader import native
+
+    used = []
+
+    def recording(con, kind, source, rows_per_pass=1_000_000, key_hashes=None):
+        used.append(key_hashes)
+        return duplicates_in(con, kind, source, rows_per_pass, key_hashes)
+
+    monkeypatch.setattr(native, "duplicates_in", recording)
+    path = tmp_path / "attendance_x.csv"
+    path.write_text(_raw_repeats(ATT_HEADER, extra))
+    con = duckdb.connect()
+    staged_file = NativeFile.stage(con, kind_for(path), path, "utf-8-sig")
+    assert staged_file is not None
+    refused = []
+    sink = type("Sink", (), {"add": lambda self, record, column, reason: refused.append(
+        record.line)})()
+    landing = _Landing(con)
+    try:
+        landed = staged_file.land(landing, sink, path.name, "2024-03-01 00:00:00")
+    finally:
+        staged_file.close()
+    assert (used[0] is not None) == staged
+    exact = {3: 2, 7: 6} | ({8: 2} if "01-02-2024" in extra else {})
+    assert landed.duplicates.exact == exact
+    assert landed.duplicates.conflicts == {4: [5], 5: [4]}
+    assert refused == ([8] if ",L" in extra else [])
+    # Inserted: the first line of each exact repeat; repeats, conflicts and refusals stay out.
+    assert sorted(row[6] for row in landing.rows) == [2, 6]
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
