@@ -151,16 +151,20 @@ def kind_for(path: Path) -> FileKind | None:
     return None
 
 
-def data_start(kind: FileKind, binary: BinaryIO, encoding: str) -> int | None:
+def data_start(kind: FileKind, binary: BinaryIO, encoding: str,
+               crlf: bool = False) -> int | None:
     """The byte offset of the first data line when the file's header qualifies it for the fast
     and native paths (UTF-8, an unquoted one-line header naming exactly the contract's columns
-    in order), else None."""
+    in order; ending in CRLF too when `crlf`), else None."""
     if encoding != "utf-8-sig":
         return None
     binary.seek(0)
     head = binary.read(1 << 16)
     end = head.find(b"\n")
-    if end < 0 or b'"' in head[:end] or b"\r" in head[:end]:
+    header = head[:end]
+    if crlf and header.endswith(b"\r"):
+        header = header[:-1]
+    if end < 0 or b'"' in header or b"\r" in header:
         return None
-    names = [name.strip().casefold() for name in head[:end].decode(encoding).split(",")]
+    names = [name.strip().casefold() for name in header.decode(encoding).split(",")]
     return end + 1 if names == kind.column_names else None

@@ -14,7 +14,8 @@ The typed insert into the raw table, the audit counts, the shrink guard and the 
 load.py's and warehouse.DuckDBFileLoad's, as for every other file.
 
 A file qualifies when it is UTF-8, its header is exactly the contract's columns in order
-(contracts.data_start), and a byte scan finds no double quote, no carriage return, no blank
+(contracts.data_start), and a byte scan finds no double quote, one kind of line break
+throughout (LF, or CRLF as Windows exports write it: then no other carriage return), no blank
 line, no NUL or 0x01 byte (the reader's null marker), and exactly the header's number of
 commas per line on average (DuckDB's strict mode then refuses any line with a field too many or
 too few). A file that does not qualify, or that DuckDB's reader refuses (an undecodable byte, a
@@ -45,9 +46,10 @@ SCAN_BYTES = 1 << 24
 MEMORY_LIMIT = "256MB"
 FETCH_ROWS = 10_000
 KEY_HASH = "_key_hash"  # the staged table's hash of each row's raw key
-# Bytes that make a file take the per-row path: quoting, CR line ends, and the reader's null
-# marker (0x01) and NUL, which the per-row path shows as an escape in a reject.
-_REFUSED_BYTES = (b'"', b"\r", b"\x00", b"\x01", b"\n\n")
+# Bytes that make a file take the per-row path: quoting, and the reader's null marker (0x01)
+# and NUL, which the per-row path shows as an escape in a reject. A carriage return is allowed
+# only as part of every line break (a Windows export, CRLF throughout).
+_REFUSED_BYTES = (b'"', b"\x00", b"\x01")
 _CASTS = {"date": "date", "int": "integer", "float": "double", "bool": "boolean"}
 
 
@@ -59,23 +61,43 @@ def data_lines(kind: FileKind, path: Path, encoding: str) -> int | None:
     """The number of data lines when the file qualifies for the native path, else None."""
     separators = len(kind.columns) - 1
     with path.open("rb") as binary:
-        start = data_start(kind, binary, encoding)
+        start = data_start(kind, binary, encoding, crlf=True)
         if start is None:
             return None
-        binary.seek(start)
-        newlines = commas = 0
-        last = b"\n"  # the header's line break
+        binary.seek(max(0, start - 2))
+        ending = b"\r\n" if binary.read(2) == b"\r\n" else b"\n"
+        blank = b"\n" + ending  # a line break right after a line break
+        refused = _REFUSED_BYTES + (blank,) + ((b"\r",) if ending == b"\n" else ())
+        newlines = commas = returns = pairs = 0
+        tail = ending  # the header's line break
         for block in iter(lambda: binary.read(SCAN_BYTES), b""):
-            # A blank line across two blocks: the previous block ended where this one starts.
-            if block[:1] == b"\n" and last == b"\n":
+            # A blank line split across two blocks.
+            if blank in tail + block[:len(blank) - 1]:
                 return None
-            if any(needle in block for needle in _REFUSED_BYTES):
+            if any(needle in block for needle in refused):
                 return None
             newlines += block.count(b"\n")
             commas += block.count(b",")
-            last = block[-1:]
-    lines = newlines + (last != b"\n")
+            if ending == b"\r\n":
+                returns += block.count(b"\r")
+                # A CRLF split across two blocks counts too.
+                pairs += block.count(b"\r\n") + (tail[-1:] == b"\r" and block[:1] == b"\n")
+            tail = block[-2:]
+    lines = newlines + (tail[-1:] != b"\n")
+    if ending == b"\r\n" and not returns == pairs == newlines:
+        return None  # a CR that is not part of a line break, or a line break without one
     return lines if commas == separators * lines else None
+
+
+def _escaped(ending: bytes) -> str:
+    """A line break as DuckDB's `new_line` option spells it: '\\n' or '\\r\\n'."""
+    return ending.decode("ascii").encode("unicode_escape").decode("ascii")
+
+
+def line_ending(path: Path) -> bytes:
+    """The header's line break, which data_lines has checked every line shares."""
+    with path.open("rb") as binary:
+        return b"\r\n" if binary.readline(1 << 16).endswith(b"\r\n") else b"\n"
 
 
 @dataclass
@@ -127,7 +149,8 @@ class NativeFile:
                     f"create temp table {native.table} as select *, hash({key}) as {KEY_HASH} "
                     f"from read_csv({sql_string(path.as_posix())}, header = false, skip = 1, "
                     "delim = ',', quote = '', escape = '', nullstr = '\x01', strict_mode = true, "
-                    f"auto_detect = false, columns = {{{spec}}})")
+                    f"new_line = '{_escaped(line_ending(path))}', auto_detect = false, "
+                    f"columns = {{{spec}}})")
                 count, top = con.execute(
                     f"select count(*), coalesce(max(rowid), -1) from {native.table}").fetchone()
             except duckdb.Error:
@@ -144,11 +167,12 @@ class NativeFile:
         that fails safe should the reader ever not keep the file's order."""
         if self.lines == 0:
             return True
+        ending = line_ending(self.path)
         with self.path.open("rb") as binary:
             binary.readline()  # the header
-            first = binary.readline().rstrip(b"\n")
+            first = binary.readline().removesuffix(ending)
             binary.seek(max(0, self.path.stat().st_size - (1 << 16)))
-            last = binary.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+            last = binary.read().removesuffix(ending).rsplit(ending, 1)[-1]
         joined = " || ',' || ".join(quoted(n) for n in self.names)
         # One `rowid = n` select per row: DuckDB fetches that row alone, where `rowid in (...)`
         # scans the table.

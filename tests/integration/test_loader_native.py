@@ -26,12 +26,13 @@ ROWS = 3_000
 AWKWARD_AT = 2_500
 
 
-def _attendance(awkward: str | None, bom: bool = False, last_newline: bool = True) -> bytes:
+def _attendance(awkward: str | None, bom: bool = False, last_newline: bool = True,
+                ending: str = "\n") -> bytes:
     lines = [_clean_line(i) for i in range(ROWS)]
     if awkward is not None:
         lines[AWKWARD_AT] = awkward
-    text = ("\ufeff" if bom else "") + ATT_HEADER + "\n" + "\n".join(lines)
-    return (text + ("\n" if last_newline else "")).encode("utf-8")
+    text = ("\ufeff" if bom else "") + ATT_HEADER + ending + ending.join(lines)
+    return (text + (ending if last_newline else "")).encode("utf-8")
 
 
 def _invalid_utf8() -> bytes:
@@ -63,6 +64,10 @@ def _folder(tmp_path):
     (data / "attendance_bom.csv").write_bytes(_attendance(None, bom=True))
     (data / "attendance_no_last_newline.csv").write_bytes(_attendance(None, last_newline=False))
     (data / "attendance_header_only.csv").write_bytes((ATT_HEADER + "\n").encode())
+    # Windows exports: CRLF throughout, with values to normalise and to refuse.
+    for i, case in enumerate(("day-first date", "unknown status (refused)", "status spelled out")):
+        (data / f"attendance_crlf{i}.csv").write_bytes(
+            _attendance(CASES[case], bom=i == 1, last_newline=i != 2, ending="\r\n"))
     (data / "attendance_invalid_utf8.csv").write_bytes(_invalid_utf8())
     (data / "attendance_dups.csv").write_bytes(
         f"{ATT_HEADER}\n"
@@ -186,6 +191,50 @@ def test_which_files_the_native_path_takes(case, tmp_path):
         assert staged.lines == ROWS
         staged.close()
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+
+
+CRLF = _attendance("AKTU001,R9,2003-04-17,CSE401,2024-02-01,L", ending="\r\n")
+# Line breaks the native path takes (True) or sends to the per-row path (False).
+LINE_BREAKS = {
+    "CRLF throughout": (CRLF, True),
+    "CRLF throughout, no last line break": (CRLF[:-2], True),
+    "CRLF and a BOM": (b"\xef\xbb\xbf" + CRLF, True),
+    "CRLF header, one line ending LF": (CRLF.replace(b"P\r\n", b"P\n", 1), False),
+    "LF header, CRLF lines": (CRLF.replace(b"\r\n", b"\n", 1), False),
+    "a CR inside a value": (CRLF.replace(b"CSE401,", b"CSE\r401,", 1), False),
+    "a CR ending the last line": (CRLF + b"AKTU001,R9,2003-04-17,CSE401,2024-02-01,P\r", False),
+    "a blank line": (CRLF.replace(b"P\r\n", b"P\r\n\r\n", 1), False),
+    "a blank first line": (CRLF.replace(b"status\r\n", b"status\r\n\r\n", 1), False),
+    # The comma count balances: only the blank-line check refuses it.
+    "a blank line, its commas on another line": (
+        CRLF.replace(b"P\r\n", b"P\r\n\r\n", 1).replace(b",A\r\n", b",A,,,,,\r\n", 1), False),
+}
+
+
+@pytest.mark.parametrize("case", list(LINE_BREAKS))
+def test_which_line_breaks_the_native_path_takes(tmp_path, monkeypatch, case):
+    """A Windows export (CRLF after every line) stays native; a CR anywhere else, line breaks of
+    both kinds, or a blank line send the file to the per-row path. The byte scan decides the
+    same with its blocks of any size, so a CRLF or a blank line split across two blocks too."""
+    from loader import native as native_module
+
+    body, native = LINE_BREAKS[case]
+    path = tmp_path / "attendance_x.csv"
+    path.write_bytes(body)
+    kind = kind_for(path)
+    lines = body.rstrip(b"\r\n").count(b"\n")  # the header's line break counts none
+    for scan_bytes in (1 << 24, *range(2, 12)):
+        monkeypatch.setattr(native_module, "SCAN_BYTES", scan_bytes)
+        assert data_lines(kind, path, "utf-8-sig") == (lines if native else None), scan_bytes
+    con = duckdb.connect()
+    staged = NativeFile.stage(con, kind, path, "utf-8-sig")
+    assert (staged is not None) == native
+    if staged is not None:
+        fields = con.execute(f"select * exclude (_key_hash) from {staged.table} "
+                             "order by rowid").fetchall()
+        staged.close()
+        text = body.removeprefix(b"\xef\xbb\xbf").decode()
+        assert fields == [tuple(line.split(",")) for line in text.splitlines()[1:]]
 
 
 def test_a_file_the_reader_refuses_falls_back_whole(tmp_path):
