@@ -157,7 +157,7 @@ class NativeFile:
                 count = top = None
             lines = scan.result()
         native.lines = lines if lines is not None else 0
-        if (lines is None or count != lines or top != lines - 1) or not native._ends_match():
+        if lines is None or count != lines or top != lines - 1 or not native._ends_match():
             native.close()
             return None
         return native
