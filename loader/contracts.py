@@ -168,3 +168,10 @@ def data_start(kind: FileKind, binary: BinaryIO, encoding: str,
         return None
     names = [name.strip().casefold() for name in header.decode(encoding).split(",")]
     return end + 1 if names == kind.column_names else None
+
+
+def line_ending(binary: BinaryIO) -> bytes:
+    """The header's line break: b"\r\n" (a Windows export) or b"\n". The fast and native paths
+    check that every line of the file ends the same way."""
+    binary.seek(0)
+    return b"\r\n" if binary.readline(1 << 16).endswith(b"\r\n") else b"\n"

@@ -9,7 +9,8 @@ bare LOAD DATA takes 2.6-4.5 s).
 Here a block of whole lines is staged in one piece when it provably holds nothing for the
 per-row path to change or refuse:
 - the file is UTF-8 and its header is exactly the contract's columns, in order;
-- the block has no double quote, no carriage return, no blank line and no empty cell, and
+- the block has no double quote, no carriage return but as part of every line break (a
+  Windows export, CRLF throughout, like its header), no blank line and no empty cell, and
   every line has exactly one comma between each pair of columns (the block's commas are
   counted, and DuckDB refuses a line with a field too many or too few);
 - every distinct value of every column is its own canonical form (loader/values.py returns it
@@ -45,8 +46,10 @@ class FastStager:
     After `chunks()` ends, `offset` and `line` say where the per-row path must resume (the end
     of the file when everything qualified) and `rows` counts the records staged."""
 
-    def __init__(self, kind: FileKind, binary: BinaryIO, offset: int, line: int) -> None:
+    def __init__(self, kind: FileKind, binary: BinaryIO, offset: int, line: int,
+                 ending: bytes = b"\n") -> None:
         self.kind, self.binary, self.offset, self.line, self.rows = kind, binary, offset, line, 0
+        self.ending = ending  # every line's break: b"\n", or b"\r\n" (a Windows export)
         self.cells = CellCache(kind)
         self.separators = len(kind.columns) - 1
         spec = ", ".join(f"'{c}': 'varchar'" for c in [*kind.column_names, "_line"])
@@ -88,15 +91,20 @@ class FastStager:
         if not len(breaks):
             return None, 0  # the end of the file, or a last line without a line break
         block = pending[:int(breaks[-1]) + 1]
-        if (b'"' in block or b"\r" in block or b"\n\n" in block or block[0] == _NEWLINE
-                or b",," in block or b",\n" in block or b"\n," in block or block[0] == _COMMA):
+        end = self.ending
+        if (b'"' in block or b"\n" + end in block or block.startswith(end)
+                or b",," in block or b"," + end in block or b"\n," in block or block[0] == _COMMA):
+            return None, 0
+        # A carriage return only as part of every line break (CRLF files), else none at all.
+        if block.count(b"\r") != (len(breaks) if end == b"\r\n" else 0) or (
+                end == b"\r\n" and block.count(b"\r\n") != len(breaks)):
             return None, 0
         if block.count(b",") != self.separators * len(breaks):
             return None, 0  # and DuckDB refuses a line with a field too many or too few
         return block, len(breaks)
 
     def _write(self, block: bytes, lines: int, path: Path) -> None:
-        rows = block.split(b"\n")
+        rows = block.split(self.ending)
         rows.pop()  # after the last line break
         numbers = np.arange(self.line, self.line + lines).astype(bytes).tolist()
         path.write_bytes(b"".join(chain.from_iterable(

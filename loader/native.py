@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from loader.contracts import FileKind, data_start
+from loader.contracts import FileKind, data_start, line_ending
 from loader.duplicates import DuplicateReport, duplicates_in, sql_string
 from loader.reader import Record
 from loader.stage import RejectSink
@@ -64,8 +64,8 @@ def data_lines(kind: FileKind, path: Path, encoding: str) -> int | None:
         start = data_start(kind, binary, encoding, crlf=True)
         if start is None:
             return None
-        binary.seek(max(0, start - 2))
-        ending = b"\r\n" if binary.read(2) == b"\r\n" else b"\n"
+        ending = line_ending(binary)
+        binary.seek(start)
         blank = b"\n" + ending  # a line break right after a line break
         refused = _REFUSED_BYTES + (blank,) + ((b"\r",) if ending == b"\n" else ())
         newlines = commas = returns = pairs = 0
@@ -94,12 +94,6 @@ def _escaped(ending: bytes) -> str:
     return ending.decode("ascii").encode("unicode_escape").decode("ascii")
 
 
-def line_ending(path: Path) -> bytes:
-    """The header's line break, which data_lines has checked every line shares."""
-    with path.open("rb") as binary:
-        return b"\r\n" if binary.readline(1 << 16).endswith(b"\r\n") else b"\n"
-
-
 @dataclass
 class Landed:
     """What the native path found: counts for the audit, and the repeated keys."""
@@ -117,6 +111,8 @@ class NativeFile:
         self.con, self.kind, self.path, self.lines = con, kind, path, lines
         self.table = f"_native_{uuid.uuid4().hex}"
         self.names = kind.column_names
+        with path.open("rb") as binary:
+            self.ending = line_ending(binary)  # data_lines checks that every line ends so
         self._settings: dict[str, str] = {}
 
     @classmethod
@@ -149,7 +145,7 @@ class NativeFile:
                     f"create temp table {native.table} as select *, hash({key}) as {KEY_HASH} "
                     f"from read_csv({sql_string(path.as_posix())}, header = false, skip = 1, "
                     "delim = ',', quote = '', escape = '', nullstr = '\x01', strict_mode = true, "
-                    f"new_line = '{_escaped(line_ending(path))}', auto_detect = false, "
+                    f"new_line = '{_escaped(native.ending)}', auto_detect = false, "
                     f"columns = {{{spec}}})")
                 count, top = con.execute(
                     f"select count(*), coalesce(max(rowid), -1) from {native.table}").fetchone()
@@ -167,7 +163,7 @@ class NativeFile:
         that fails safe should the reader ever not keep the file's order."""
         if self.lines == 0:
             return True
-        ending = line_ending(self.path)
+        ending = self.ending
         with self.path.open("rb") as binary:
             binary.readline()  # the header
             first = binary.readline().removesuffix(ending)

@@ -162,15 +162,15 @@ def staged_chunks(kind: FileKind, path: Path, encoding: str, audit: Audit, rejec
     are the difference."""
     # Imported here: numpy and DuckDB load in the parsing child (preloaded by its fork server),
     # not in the loader process, which uses this module only for Rejects.
-    from loader.contracts import data_start
+    from loader.contracts import data_start, line_ending
     from loader.fast_path import FastStager
 
     names = ChunkNames(workdir, chunk_rows)
     with path.open("rb") as binary:
         offset, line, fast_rows = 0, 1, 0
-        start = data_start(kind, binary, encoding) if fast else None
+        start = data_start(kind, binary, encoding, crlf=True) if fast else None
         if start is not None:
-            stager = FastStager(kind, binary, start, line=2)
+            stager = FastStager(kind, binary, start, line=2, ending=line_ending(binary))
             for chunk in stager.chunks(names):
                 if on_bytes is not None:
                     on_bytes(stager.offset)

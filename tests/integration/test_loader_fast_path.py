@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from loader.audit import Audit
-from loader.contracts import data_start, kind_for
+from loader.contracts import data_start, kind_for, line_ending
 from loader.fast_path import FastStager
 from loader.stage import Rejects, staged_chunks
 from loader.staging_file import ChunkNames
@@ -77,10 +77,10 @@ def _fast_rows(path: Path, workdir: Path) -> int:
     kind = kind_for(path)
     workdir.mkdir()
     with path.open("rb") as binary:
-        start = data_start(kind, binary, "utf-8-sig")
+        start = data_start(kind, binary, "utf-8-sig", crlf=True)
         if start is None:
             return 0
-        stager = FastStager(kind, binary, start, line=2)
+        stager = FastStager(kind, binary, start, line=2, ending=line_ending(binary))
         for _ in stager.chunks(ChunkNames(workdir, 100_000)):
             pass
         return stager.rows
@@ -122,7 +122,10 @@ def test_every_staged_line_carries_its_physical_line_number(tmp_path):
 
 
 @pytest.mark.parametrize("variant", ["bom", "no last line break", "header in another order",
-                                     "header with spaces and capitals", "extra column"])
+                                     "header with spaces and capitals", "extra column",
+                                     "CRLF line breaks", "CRLF, no last line break",
+                                     "CRLF, one line ending LF", "CRLF, a CR inside a value",
+                                     "CRLF, a blank line"])
 def test_header_and_file_shape_variants(variant, tmp_path):
     header, bom, last_newline = HEADER, False, True
     if variant == "bom":
@@ -142,13 +145,31 @@ def test_header_and_file_shape_variants(variant, tmp_path):
         text = path.read_text(encoding="utf-8").splitlines()
         path.write_text("\n".join([text[0] + ",remarks", *(t + ",ok" for t in text[1:])]) + "\n",
                         encoding="utf-8")
+    if variant.startswith("CRLF"):  # a Windows export
+        if variant == "CRLF, no last line break":
+            last_newline = False
+        path = _file(tmp_path, None, last_newline=last_newline)
+        body = path.read_bytes().replace(b"\n", b"\r\n")
+        # each awkward line sits in the third block (10k, 20k, then 40k lines)
+        at = body.index(_clean_line(AWKWARD_AT).encode())
+        if variant == "CRLF, one line ending LF":
+            body = body[:at] + body[at:].replace(b"\r\n", b"\n", 1)
+        elif variant == "CRLF, a CR inside a value":
+            body = body[:at] + body[at:].replace(b",CSE", b",C\rSE", 1)
+        elif variant == "CRLF, a blank line":
+            body = body[:at] + b"\r\n" + body[at:]
+        path.write_bytes(body)
     staged, read, refused, _ = _assert_same_both_ways(path, tmp_path)
-    assert read == ROWS and refused == 0 and len(_records(staged)) == ROWS
+    # A blank line is no record; a lone CR inside a value is refused, as in an LF file.
+    odd = variant == "CRLF, a CR inside a value"
+    assert read == ROWS and refused == odd and len(_records(staged)) == ROWS - odd
     fast_rows = _fast_rows(path, tmp_path / "probe")
-    if variant in ("bom", "header with spaces and capitals"):
+    if variant in ("bom", "header with spaces and capitals", "CRLF line breaks"):
         assert fast_rows == ROWS
-    elif variant == "no last line break":
+    elif variant in ("no last line break", "CRLF, no last line break"):
         assert fast_rows == ROWS - 1  # the last line goes through the per-row path
+    elif variant.startswith("CRLF"):
+        assert fast_rows == 30_000  # the block holding the odd line goes per row
     else:
         assert fast_rows == 0  # columns elsewhere than the contract's order: per row
 
