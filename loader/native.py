@@ -40,7 +40,8 @@ from loader.values import Invalid, excerpt, normaliser
 from loader.warehouse import duckdb_execute, quoted
 
 SWITCH = "AKTU_LOADER_NATIVE"  # "0": every file takes the per-row path
-SCAN_BYTES = 1 << 24
+# The byte scan's block: small, since the scan runs beside DuckDB's read of the same file.
+SCAN_BYTES = 1 << 22
 # DuckDB's memory while it holds a file's rows: beyond it the temporary table spills to disk,
 # so the loader's memory stays flat however large the file.
 MEMORY_LIMIT = "256MB"
