@@ -331,12 +331,13 @@ def main() -> int:
         data = work / "data"
         data.mkdir()
         csv_path = data / "attendance_bench.csv"
-        with source.open() as src, csv_path.open("w") as out:
+        # Bytes as they are: a Windows export keeps its CRLF line breaks.
+        with source.open("rb") as src, csv_path.open("wb") as out:
             for i, line in enumerate(src):
                 if i > args.rows:
                     break
                 out.write(line)
-        rows = sum(1 for _ in csv_path.open()) - 1
+        rows = sum(1 for _ in csv_path.open("rb")) - 1
         size_mb = csv_path.stat().st_size / 1e6
         shutil.copy(ROOT / "profiles.example.yml", work / "profiles.yml")
         env = loader_env(schema, work / "bench.duckdb", work)
