@@ -175,3 +175,43 @@ def line_ending(binary: BinaryIO) -> bytes:
     check that every line of the file ends the same way."""
     binary.seek(0)
     return b"\r\n" if binary.readline(1 << 16).endswith(b"\r\n") else b"\n"
+
+
+class LineBreaks:
+    """The fast and native paths' rule for line breaks, checked over a file's data fed block by
+    block: every line break is `ending` (b"\n", or b"\r\n" throughout as a Windows export
+    writes it, and then no other carriage return), and no line is blank. A block may end
+    anywhere, even inside a CRLF."""
+
+    def __init__(self, ending: bytes) -> None:
+        self.ending = ending
+        self.breaks = self._returns = self._pairs = 0
+        self._blank = b"\n" + ending  # a line break right after a line break
+        self._tail = ending  # what precedes the first block: the header's line break
+
+    def feed(self, block: bytes) -> bool:
+        """Count `block`; False at a blank line or, in an LF-file, a carriage return. A CR out
+        of place in a CRLF-file is found by `whole`, once the block that may end a split CRLF
+        is followed by the next."""
+        if self._blank in block or self._blank in self._tail + block[:len(self._blank) - 1]:
+            return False
+        if self.ending == b"\n":
+            if b"\r" in block:
+                return False
+        else:
+            self._returns += block.count(b"\r")
+            # A CRLF split across two blocks counts too.
+            self._pairs += block.count(b"\r\n") + (self._tail[-1:] == b"\r" and block[:1] == b"\n")
+        self.breaks += block.count(b"\n")
+        self._tail = (self._tail + block)[-2:]
+        return True
+
+    def whole(self) -> bool:
+        """Every carriage return fed so far is part of a line break, and every line break has
+        one (always so in an LF-file that `feed` accepted)."""
+        return self.ending == b"\n" or self._returns == self._pairs == self.breaks
+
+    @property
+    def lines(self) -> int:
+        """The lines fed: one per line break, and a last line without one."""
+        return self.breaks + (self._tail[-1:] != b"\n")

@@ -9,8 +9,8 @@ bare LOAD DATA takes 2.6-4.5 s).
 Here a block of whole lines is staged in one piece when it provably holds nothing for the
 per-row path to change or refuse:
 - the file is UTF-8 and its header is exactly the contract's columns, in order;
-- the block has no double quote, no carriage return but as part of every line break (a
-  Windows export, CRLF throughout, like its header), no blank line and no empty cell, and
+- the block has no double quote and no empty cell, its line breaks follow the native path's
+  rule (contracts.LineBreaks: one kind throughout, as the header's, and no blank line), and
   every line has exactly one comma between each pair of columns (the block's commas are
   counted, and DuckDB refuses a line with a field too many or too few);
 - every distinct value of every column is its own canonical form (loader/values.py returns it
@@ -32,7 +32,7 @@ from typing import BinaryIO, Iterator
 import duckdb
 import numpy as np
 
-from loader.contracts import FileKind
+from loader.contracts import FileKind, LineBreaks
 from loader.staging_file import ChunkNames
 from loader.values import CellCache
 
@@ -50,6 +50,7 @@ class FastStager:
                  ending: bytes = b"\n") -> None:
         self.kind, self.binary, self.offset, self.line, self.rows = kind, binary, offset, line, 0
         self.ending = ending  # every line's break: b"\n", or b"\r\n" (a Windows export)
+        self.breaks = LineBreaks(ending)  # fed each block taken, in file order
         self.cells = CellCache(kind)
         self.separators = len(kind.columns) - 1
         spec = ", ".join(f"'{c}': 'varchar'" for c in [*kind.column_names, "_line"])
@@ -92,13 +93,11 @@ class FastStager:
             return None, 0  # the end of the file, or a last line without a line break
         block = pending[:int(breaks[-1]) + 1]
         end = self.ending
-        if (b'"' in block or b"\n" + end in block or block.startswith(end)
-                or b",," in block or b"," + end in block or b"\n," in block or block[0] == _COMMA):
+        if (b'"' in block or b",," in block or b"," + end in block or b"\n," in block
+                or block[0] == _COMMA):
             return None, 0
-        # A carriage return only as part of every line break (CRLF files), else none at all.
-        if block.count(b"\r") != (len(breaks) if end == b"\r\n" else 0) or (
-                end == b"\r\n" and block.count(b"\r\n") != len(breaks)):
-            return None, 0
+        if not self.breaks.feed(block) or not self.breaks.whole():
+            return None, 0  # contracts.LineBreaks: one kind of line break, no blank line
         if block.count(b",") != self.separators * len(breaks):
             return None, 0  # and DuckDB refuses a line with a field too many or too few
         return block, len(breaks)

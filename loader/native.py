@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from loader.contracts import FileKind, data_start, line_ending
+from loader.contracts import FileKind, LineBreaks, data_start, line_ending
 from loader.duplicates import DuplicateReport, duplicates_in, sql_string
 from loader.reader import Record
 from loader.stage import RejectSink
@@ -48,8 +48,8 @@ MEMORY_LIMIT = "256MB"
 FETCH_ROWS = 10_000
 KEY_HASH = "_key_hash"  # the staged table's hash of each row's raw key
 # Bytes that make a file take the per-row path: quoting, and the reader's null marker (0x01)
-# and NUL, which the per-row path shows as an escape in a reject. A carriage return is allowed
-# only as part of every line break (a Windows export, CRLF throughout).
+# and NUL, which the per-row path shows as an escape in a reject. Line breaks follow
+# contracts.LineBreaks: one kind throughout, no blank line.
 _REFUSED_BYTES = (b'"', b"\x00", b"\x01")
 _CASTS = {"date": "date", "int": "integer", "float": "double", "bool": "boolean"}
 
@@ -65,29 +65,16 @@ def data_lines(kind: FileKind, path: Path, encoding: str) -> int | None:
         start = data_start(kind, binary, encoding, crlf=True)
         if start is None:
             return None
-        ending = line_ending(binary)
+        breaks = LineBreaks(line_ending(binary))
         binary.seek(start)
-        blank = b"\n" + ending  # a line break right after a line break
-        refused = _REFUSED_BYTES + (blank,) + ((b"\r",) if ending == b"\n" else ())
-        newlines = commas = returns = pairs = 0
-        tail = ending  # the header's line break
+        commas = 0
         for block in iter(lambda: binary.read(SCAN_BYTES), b""):
-            # A blank line split across two blocks.
-            if blank in tail + block[:len(blank) - 1]:
+            if not breaks.feed(block) or any(needle in block for needle in _REFUSED_BYTES):
                 return None
-            if any(needle in block for needle in refused):
-                return None
-            newlines += block.count(b"\n")
             commas += block.count(b",")
-            if ending == b"\r\n":
-                returns += block.count(b"\r")
-                # A CRLF split across two blocks counts too.
-                pairs += block.count(b"\r\n") + (tail[-1:] == b"\r" and block[:1] == b"\n")
-            tail = block[-2:]
-    lines = newlines + (tail[-1:] != b"\n")
-    if ending == b"\r\n" and not returns == pairs == newlines:
-        return None  # a CR that is not part of a line break, or a line break without one
-    return lines if commas == separators * lines else None
+    if not breaks.whole():
+        return None
+    return breaks.lines if commas == separators * breaks.lines else None
 
 
 def _escaped(ending: bytes) -> str:
