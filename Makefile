@@ -55,8 +55,12 @@ serve-docs: docs
 
 # In CI (CI=true) the Spark tier must run: the spark extra is installed first. Elsewhere make test
 # runs it when the extra is there (make install-spark) and skips it loudly when not.
+# PYTEST_WORKERS processes run the tests (pytest-xdist; tests/integration/conftest.py keeps a file
+# whose tests share a warehouse on one process): most of a test's time is dbt's Python and
+# MariaDB's disk, so two processes use a 2-core machine's second core. 0: one process.
+PYTEST_WORKERS ?= 2
 test: install install-report $(if $(filter true 1 yes,$(CI)),install-spark)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 # The mart guard (tests/integration/test_mart_guard.py) compares every mart and quality model
 # with rows stored in tests/integration/guard/; when a change of output is intended, store the

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from engines import Warehouse, mariadb_problem, spark_problem  # noqa: E402
 
 ENGINES = ("duckdb", "mariadb")
+TESTS = Path(__file__).parent
 _MARIADB_PROBLEM: list[str | None] = []
 _SPARK_PROBLEM: list[str | None] = []
 
@@ -49,13 +51,44 @@ def require_engine(engine: str) -> None:
     pytest.skip(message)
 
 
+def _shares_a_warehouse(item: pytest.Item) -> bool:
+    """Whether the test uses one of this folder's module- or session-scoped fixtures: a warehouse
+    built once and shared by the tests of its file (or, `built`, of the process)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope in ("module", "session") and Path(inspect.getfile(d.func)).parent == TESTS
+               for fixture_defs in defs for d in fixture_defs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):  # noqa: ANN001
+    """For `make test`'s processes (pytest-xdist, --dist loadgroup): the tests of a file that
+    shares a warehouse run together on one process, so it is built once, and those files go
+    first, being the longest pieces of work; every other test goes to whichever process is free.
+    A long piece handed out last would leave the other process idle at the end. Without xdist
+    this only changes the order of the files."""
+    shared = {item.path for item in items if _shares_a_warehouse(item)}
+    for item in items:
+        if item.path in shared:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    items.sort(key=lambda item: item.path not in shared)  # stable: files stay whole, in order
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
-    if _MARIADB_PROBLEM and _MARIADB_PROBLEM[0] is not None:
-        terminalreporter.write_sep("!", "MariaDB/MySQL tier was NOT run: " + _MARIADB_PROBLEM[0],
-                                   red=True, bold=True)
-    if _SPARK_PROBLEM and _SPARK_PROBLEM[0] is not None:
-        terminalreporter.write_sep("!", "Spark tier was NOT run: " + _SPARK_PROBLEM[0],
-                                   red=True, bold=True)
+    """A red banner per tier that did not run, read off the skip reports: with pytest-xdist the
+    tests run in worker processes, and only their reports reach this one."""
+    banners: list[str] = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        for tier in ("MariaDB/MySQL tier NOT RUN: ", "Spark tier NOT RUN: "):
+            if tier in message:
+                reason = message[message.index(tier) + len(tier):]
+                banner = tier.replace("NOT RUN: ", "was NOT run: ") + reason
+                if banner not in banners:
+                    banners.append(banner)
+    for banner in banners:
+        terminalreporter.write_sep("!", banner, red=True, bold=True)
 
 
 @pytest.fixture
