@@ -15,6 +15,9 @@ ENGINES = ("duckdb", "mariadb")
 TESTS = Path(__file__).parent
 _MARIADB_PROBLEM: list[str | None] = []
 _SPARK_PROBLEM: list[str | None] = []
+# How a test that cannot run its tier says so (require_engine), and how the summary finds it.
+_TIERS = {"mariadb": "MariaDB/MySQL tier", "spark": "Spark tier"}
+_NOT_RUN = " NOT RUN: "
 
 
 def _in_ci() -> bool:
@@ -35,7 +38,7 @@ def require_engine(engine: str) -> None:
             _SPARK_PROBLEM.append(spark_problem())
         if _SPARK_PROBLEM[0] is None:
             return
-        message = f"Spark tier NOT RUN: {_SPARK_PROBLEM[0]}"
+        message = f"{_TIERS['spark']}{_NOT_RUN}{_SPARK_PROBLEM[0]}"
         if _in_ci():
             pytest.fail(message + " - in CI this tier must run", pytrace=False)
         pytest.skip(message)
@@ -44,9 +47,9 @@ def require_engine(engine: str) -> None:
     problem = _mariadb_status()
     if problem is None:
         return
-    message = (f"MariaDB/MySQL tier NOT RUN: no server at {os.environ.get('AKTU_DB_HOST', '127.0.0.1')}:"
+    message = (f"{_TIERS['mariadb']}{_NOT_RUN}no server at {os.environ.get('AKTU_DB_HOST', '127.0.0.1')}:"
                f"{os.environ.get('AKTU_DB_PORT', '3306')} ({problem})")
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if _in_ci():
         pytest.fail(message + " - in CI this tier must run", pytrace=False)
     pytest.skip(message)
 
@@ -75,16 +78,18 @@ def pytest_collection_modifyitems(session, config, items):  # noqa: ANN001
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
-    """A red banner per tier that did not run, read off the skip reports: with pytest-xdist the
-    tests run in worker processes, and only their reports reach this one."""
+    """A red banner per tier that did not run, read off the tests' reports (skipped, or failed
+    in CI): with pytest-xdist the tests run in worker processes, and only their reports reach
+    this one."""
     banners: list[str] = []
-    for report in terminalreporter.stats.get("skipped", []):
+    for report in [*terminalreporter.stats.get("skipped", []),
+                   *terminalreporter.stats.get("failed", [])]:
         longrepr = report.longrepr
         message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        for tier in ("MariaDB/MySQL tier NOT RUN: ", "Spark tier NOT RUN: "):
-            if tier in message:
-                reason = message[message.index(tier) + len(tier):]
-                banner = tier.replace("NOT RUN: ", "was NOT run: ") + reason
+        for tier in _TIERS.values():
+            if tier + _NOT_RUN in message:
+                reason = message[message.index(tier + _NOT_RUN) + len(tier + _NOT_RUN):]
+                banner = f"{tier} was NOT run: {reason.splitlines()[0]}"
                 if banner not in banners:
                     banners.append(banner)
     for banner in banners:
