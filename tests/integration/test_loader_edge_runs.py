@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -252,6 +255,50 @@ def test_a_locked_duckdb_file_gets_one_line(make_warehouse, tmp_path):
         in error
     assert "run the load again when that process has ended" in error
     assert wh.load(tmp_path / "data").returncode == 0  # and once it has ended, the load runs
+
+
+def test_a_duckdb_build_holds_its_file_from_first_node_to_last(make_warehouse, tmp_path):
+    """While `dbt build` runs, no other process may open the DuckDB file: a load started then
+    must stop with the one line above, not slip in between two nodes and fail the rest of the
+    build (dbt-duckdb closes the file whenever no node runs, unless the profile keeps it open).
+    This process tries to open the file every few milliseconds from the first node on."""
+    import duckdb
+
+    wh = make_warehouse("duckdb")
+    generate(tmp_path / "data", students=120, seed=3)
+    wh.load(tmp_path / "data")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    log = tmp_path / "build.out"
+    opened: list[datetime] = []  # when this process could open the file
+    refused, started = 0, False
+    with log.open("w") as out:
+        build = subprocess.Popen([dbt, "build", "--target", "duckdb"], cwd=PROJECT_DIR,
+                                 env=wh.env(), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            while build.poll() is None:
+                if not started:  # racing dbt for its first open would fail the build
+                    started = "Concurrency:" in log.read_text()  # printed before the first node
+                    time.sleep(0.01)
+                    continue
+                try:
+                    duckdb.connect(str(wh.duckdb_path)).close()
+                    opened.append(datetime.now(timezone.utc))
+                    time.sleep(0.05)  # after dbt closed the file
+                except duckdb.IOException:
+                    refused += 1
+                    time.sleep(0.002)  # leave dbt the cores
+        finally:
+            if build.poll() is None:
+                build.kill()
+            build.wait()
+    assert build.returncode == 0, log.read_text()[-6000:]
+    results = json.loads((wh.workdir / "target" / "run_results.json").read_text())["results"]
+    stamps = [datetime.fromisoformat(t[key].replace("Z", "+00:00"))
+              for r in results for t in r["timing"] for key in ("started_at", "completed_at")]
+    first, last = min(stamps), max(stamps)
+    assert len(results) > 100 and refused > 100  # the whole project, held throughout
+    during = [t.isoformat() for t in opened if first <= t <= last]
+    assert not during, f"another process opened the file during the build ({first} to {last}) at {during}"
 
 
 def test_a_server_that_cannot_be_reached_gets_one_line(make_warehouse, tmp_path):
