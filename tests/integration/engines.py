@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from typing import Iterator
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))  # the venv's dbt, beside this Python
 
 
 def db_settings() -> dict[str, str]:
@@ -171,8 +173,11 @@ class Warehouse:
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         if self.engine == "spark":
             return self._dbt_in_process(args, check)
-        dbt = str(Path(sys.executable).with_name("dbt"))
-        return self.run(dbt, *args, "--target", self.engine, check=check)
+        return self.run(DBT, *args, "--target", self.engine, check=check)
+
+    def run_results(self) -> list[dict]:
+        """The results of the last dbt command (run_results.json in env()'s DBT_TARGET_PATH)."""
+        return json.loads((self.workdir / "target" / "run_results.json").read_text())["results"]
 
     def _load_in_process(self, data_dir: Path, check: bool,
                          options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:

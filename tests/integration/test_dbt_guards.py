@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
@@ -57,8 +56,7 @@ def _write_unknown_students_attendance(data_dir: Path) -> Path:
 
 
 def _test_result(wh, name: str) -> dict:
-    results = json.loads((wh.workdir / "target" / "run_results.json").read_text())
-    for result in results["results"]:
+    for result in wh.run_results():
         if result["unique_id"].split(".")[2] == name:
             return result
     raise AssertionError(f"test {name} did not run")

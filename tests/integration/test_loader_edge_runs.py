@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import shutil
 import socket
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from engines import PROJECT_DIR, mysql_connect, own_prepared_xids
+from engines import DBT, PROJECT_DIR, mysql_connect, own_prepared_xids
 from loader.sample import generate
 
 ENGINES = ("duckdb", "mariadb")
@@ -267,12 +266,11 @@ def test_a_duckdb_build_holds_its_file_from_first_node_to_last(make_warehouse, t
     wh = make_warehouse("duckdb")
     generate(tmp_path / "data", students=120, seed=3)
     wh.load(tmp_path / "data")
-    dbt = str(Path(sys.executable).with_name("dbt"))
     log = tmp_path / "build.out"
     opened: list[datetime] = []  # when this process could open the file
     refused, started = 0, False
     with log.open("w") as out:
-        build = subprocess.Popen([dbt, "build", "--target", "duckdb"], cwd=PROJECT_DIR,
+        build = subprocess.Popen([DBT, "build", "--target", "duckdb"], cwd=PROJECT_DIR,
                                  env=wh.env(), stdout=out, stderr=subprocess.STDOUT)
         try:
             while build.poll() is None:
@@ -292,7 +290,7 @@ def test_a_duckdb_build_holds_its_file_from_first_node_to_last(make_warehouse, t
                 build.kill()
             build.wait()
     assert build.returncode == 0, log.read_text()[-6000:]
-    results = json.loads((wh.workdir / "target" / "run_results.json").read_text())["results"]
+    results = wh.run_results()
     stamps = [datetime.fromisoformat(t[key].replace("Z", "+00:00"))
               for r in results for t in r["timing"] for key in ("started_at", "completed_at")]
     first, last = min(stamps), max(stamps)

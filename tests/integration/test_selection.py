@@ -9,7 +9,6 @@ never built: `Table with name course_mark_schemes does not exist`. The project s
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -25,8 +24,7 @@ MODELS = ("int_courses_joined_to_mark_schemes", "dim_students", "fct_exam_eligib
 
 def _results(wh) -> dict[str, str]:
     """unique_id -> status of the last dbt command."""
-    run = json.loads((wh.workdir / "target" / "run_results.json").read_text())
-    return {r["unique_id"]: r["status"] for r in run["results"]}
+    return {r["unique_id"]: r["status"] for r in wh.run_results()}
 
 
 def _build_with_parents(make_warehouse, tmp_path, engine: str, model: str) -> dict[str, str]:
